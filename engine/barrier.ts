@@ -1,0 +1,77 @@
+// Main-thread side of the control-tick barrier. The main thread never blocks: it waits
+// with Atomics.waitAsync, so the event loop (and the gateway) keeps serving.
+import { performance } from 'node:perf_hooks';
+import { BarrierSlot, BarrierTime, barrierBytes, barrierViews } from '../protocol/barrier.js';
+
+export const nowMs = (): number => performance.timeOrigin + performance.now();
+
+export type WaitOutcome = 'arrived' | 'stalled';
+
+export class MainBarrier {
+  readonly sab: SharedArrayBuffer;
+  private readonly ints: Int32Array;
+  private readonly times: Float64Array;
+
+  constructor(readonly shards: number) {
+    this.sab = new SharedArrayBuffer(barrierBytes(shards));
+    const v = barrierViews(this.sab, shards);
+    this.ints = v.ints;
+    this.times = v.times;
+    this.ints[BarrierSlot.SHARDS] = shards;
+  }
+
+  get released(): number {
+    return Atomics.load(this.ints, BarrierSlot.RELEASE);
+  }
+
+  /** Starts round `round`; shards pace its local ticks from `startMs` in realtime mode. */
+  release(round: number, startMs: number): void {
+    this.times[BarrierTime.ROUND_START] = startMs;
+    Atomics.store(this.ints, BarrierSlot.ARRIVED, 0);
+    Atomics.store(this.ints, BarrierSlot.RELEASE, round);
+    Atomics.notify(this.ints, BarrierSlot.RELEASE);
+  }
+
+  /**
+   * Resolves when `expected()` shards have arrived. `onWake` runs at every wake-up (shards
+   * nudge the barrier slot when they have frames to drain). 'stalled' after `stallMs`
+   * without progress, so the caller can report it and decide.
+   */
+  async waitAll(expected: () => number, onWake: () => void, stallMs: number): Promise<WaitOutcome> {
+    let lastProgress = nowMs();
+    let seen = -1;
+    for (;;) {
+      const arrived = Atomics.load(this.ints, BarrierSlot.ARRIVED);
+      if (arrived >= expected()) return 'arrived';
+      if (arrived !== seen) {
+        seen = arrived;
+        lastProgress = nowMs();
+      }
+      const left = stallMs - (nowMs() - lastProgress);
+      if (left <= 0) return 'stalled';
+      const w = Atomics.waitAsync(this.ints, BarrierSlot.ARRIVED, arrived, Math.min(left, 1000));
+      if (w.async) await w.value;
+      onWake();
+    }
+  }
+
+  /** Wakes the waiter without an arrival (a shard died, or stop). */
+  nudge(): void {
+    Atomics.notify(this.ints, BarrierSlot.ARRIVED);
+  }
+
+  doneRound(shard: number): number {
+    return Atomics.load(this.ints, BarrierSlot.DONE_BASE + shard);
+  }
+
+  arrivalMs(shard: number): number {
+    return this.times[BarrierTime.ARRIVAL_BASE + shard]!;
+  }
+
+  stop(): void {
+    Atomics.store(this.ints, BarrierSlot.STOP, 1);
+    Atomics.notify(this.ints, BarrierSlot.RELEASE);
+    Atomics.notify(this.ints, BarrierSlot.SLEEP);
+    Atomics.notify(this.ints, BarrierSlot.ARRIVED);
+  }
+}

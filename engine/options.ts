@@ -1,0 +1,74 @@
+// Engine options: checked once at the constructor, each error naming the option and the
+// value received; the result is frozen and trusted everywhere else.
+import { availableParallelism } from 'node:os';
+import { ErrorCode, TickverseError } from '../protocol/errors.js';
+import type { EngineLogger, EngineMode, EngineOptions } from './types.js';
+
+export interface ResolvedOptions {
+  readonly shards: number;
+  readonly mode: EngineMode;
+  readonly tickHz: number;
+  readonly ticksPerControl: number;
+  readonly ringBytes: number;
+  readonly hashEvery: number;
+  readonly maxPayloadBytes: number;
+  readonly maxRealms: number;
+  readonly kindModules: readonly string[];
+  readonly spin: number;
+  readonly stallControlTicks: number;
+  readonly logger: EngineLogger;
+}
+
+const silent: EngineLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+function fail(option: string, value: unknown, want: string): never {
+  throw new TickverseError(ErrorCode.INVALID_OPTION, `option "${option}" must be ${want}; received ${JSON.stringify(value) ?? String(value)}`, {
+    option,
+  });
+}
+
+function int(o: Record<string, unknown>, name: string, def: number, min: number, max: number): number {
+  const v = o[name];
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(name, v, `an integer from ${min} to ${max}`);
+  return v;
+}
+
+const KNOWN = new Set([
+  'shards', 'mode', 'tickHz', 'ticksPerControl', 'ringBytes', 'hashEvery', 'maxPayloadBytes',
+  'maxRealms', 'kindModules', 'spin', 'stallControlTicks', 'logger',
+]);
+
+export function resolveOptions(input: EngineOptions | undefined): ResolvedOptions {
+  if (input !== undefined && (typeof input !== 'object' || input === null)) fail('options', input, 'an object');
+  const o = (input ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!KNOWN.has(k)) fail(k, o[k], `a known option (${[...KNOWN].join(', ')})`);
+  const mode = o.mode ?? 'realtime';
+  if (mode !== 'realtime' && mode !== 'max') fail('mode', mode, '"realtime" or "max"');
+  const tickHz = o.tickHz ?? 10;
+  if (typeof tickHz !== 'number' || !Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000) fail('tickHz', tickHz, 'a number in (0, 1000]');
+  const ringBytes = int(o, 'ringBytes', 4 << 20, 1024, 1 << 30);
+  if ((ringBytes & (ringBytes - 1)) !== 0) fail('ringBytes', ringBytes, 'a power of two');
+  const kindModules = o.kindModules ?? [];
+  if (!Array.isArray(kindModules) || !kindModules.every((u) => typeof u === 'string' && /^file:/.test(u))) {
+    fail('kindModules', kindModules, 'an array of file: URLs');
+  }
+  const logger = o.logger ?? silent;
+  if (typeof logger !== 'object' || logger === null || typeof (logger as EngineLogger).info !== 'function') {
+    fail('logger', '[object]', 'a pino-compatible logger');
+  }
+  return Object.freeze({
+    shards: int(o, 'shards', Math.max(1, availableParallelism()), 1, 256),
+    mode,
+    tickHz,
+    ticksPerControl: int(o, 'ticksPerControl', 10, 1, 10_000),
+    ringBytes,
+    hashEvery: int(o, 'hashEvery', 1, 0, 1_000_000),
+    maxPayloadBytes: int(o, 'maxPayloadBytes', 64 * 1024, 16, 16 << 20),
+    maxRealms: int(o, 'maxRealms', 100_000, 1, 10_000_000),
+    kindModules: Object.freeze([...(kindModules as string[])]),
+    spin: int(o, 'spin', mode === 'max' ? 2000 : 0, 0, 10_000_000),
+    stallControlTicks: int(o, 'stallControlTicks', 50, 1, 1_000_000),
+    logger: logger as EngineLogger,
+  });
+}

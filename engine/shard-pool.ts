@@ -1,0 +1,86 @@
+// Shard threads: piscina owns their lifecycle (spawn, resource limits, teardown); each
+// shard is one long-running piscina task, so ticks never pass through its task queue.
+// This module also owns each shard's two rings and the main-thread ends of them.
+import { Piscina } from 'piscina';
+import { FrameRing } from '../protocol/ring.js';
+import { FrameWriter } from '../protocol/frame-writer.js';
+import type { ShardExit, ShardInit } from '../workers/shard-init.js';
+import { MainBarrier } from './barrier.js';
+import { shardEntryUrl } from './worker-url.js';
+import type { ResolvedOptions } from './options.js';
+
+export interface ShardLink {
+  readonly shard: number;
+  readonly inRing: FrameRing;
+  readonly outRing: FrameRing;
+  /** Main → shard writer with an ordered backlog (the in-ring never drops a frame). */
+  readonly writer: FrameWriter;
+  alive: boolean;
+  task: Promise<ShardExit> | null;
+}
+
+export class ShardPool {
+  readonly barrier: MainBarrier;
+  readonly links: ShardLink[];
+  private readonly pool: Piscina;
+
+  constructor(private readonly opts: ResolvedOptions) {
+    this.barrier = new MainBarrier(opts.shards);
+    this.links = Array.from({ length: opts.shards }, (_, shard) => {
+      const inRing = FrameRing.create(opts.ringBytes);
+      return { shard, inRing, outRing: FrameRing.create(opts.ringBytes), writer: new FrameWriter(inRing), alive: false, task: null };
+    });
+    this.pool = new Piscina({
+      filename: shardEntryUrl.href,
+      minThreads: opts.shards,
+      maxThreads: opts.shards,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // Our shards block in Atomics.wait on their own barrier; piscina needs no atomics of its own.
+      atomics: 'disabled',
+    });
+  }
+
+  get aliveCount(): number {
+    let n = 0;
+    for (const l of this.links) if (l.alive) n++;
+    return n;
+  }
+
+  /** Starts every shard; `onExit` hears of a shard that ended without being stopped. */
+  start(startRound: number, onExit: (shard: number, error: unknown) => void): void {
+    for (const link of this.links) {
+      const init: ShardInit = {
+        shard: link.shard,
+        shards: this.opts.shards,
+        barrier: this.barrier.sab,
+        inRing: link.inRing.sab,
+        outRing: link.outRing.sab,
+        mode: this.opts.mode,
+        tickHz: this.opts.tickHz,
+        ticksPerControl: this.opts.ticksPerControl,
+        hashEvery: this.opts.hashEvery,
+        spin: this.opts.spin,
+        kindModules: [...this.opts.kindModules],
+        startRound,
+      };
+      link.alive = true;
+      link.task = this.pool.run(init) as Promise<ShardExit>;
+      link.task.then(
+        () => undefined,
+        (error: unknown) => {
+          link.alive = false;
+          onExit(link.shard, error);
+          this.barrier.nudge();
+        },
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.barrier.stop();
+    await Promise.allSettled(this.links.map((l) => l.task));
+    for (const l of this.links) l.alive = false;
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,122 @@
+// The engine's public shapes: options, control-tick reports, publish requests, and the
+// events it emits. The gateway and tests program against these.
+import type { EntityView, RealmInfo, RealmRegistration, RealmState } from '../protocol/realm.js';
+import type { Stat7Selector } from '../protocol/stat7.js';
+
+export type EngineMode = 'realtime' | 'max';
+
+export interface EngineOptions {
+  /** Shard worker threads. Default: os.availableParallelism(). */
+  shards?: number;
+  /** realtime = paced by the wall clock; max = as fast as the machine allows. Default realtime. */
+  mode?: EngineMode;
+  /** Local ticks per second (fixed dt = 1/tickHz). Default 10. */
+  tickHz?: number;
+  /** Local ticks per control tick (K). Default 10. */
+  ticksPerControl?: number;
+  /** Bytes of each shard's in- and out-ring (power of two). Default 4 MiB. */
+  ringBytes?: number;
+  /** Compute per-realm state hashes every N control ticks; 0 = never. Default 1. */
+  hashEvery?: number;
+  /** Largest event/input payload accepted, in bytes. Default 64 KiB. */
+  maxPayloadBytes?: number;
+  /** Most realms the engine accepts. Default 100,000. */
+  maxRealms?: number;
+  /** Extra realm kind modules (file URLs) loaded by every shard, each default-exporting a RealmKind. */
+  kindModules?: string[];
+  /** Spin iterations a shard tries before sleeping on the barrier (helps when shards <= cores). Default 0 in realtime, 2000 in max. */
+  spin?: number;
+  /** Control ticks a shard may be late before it is reported as stalled. Default 50. */
+  stallControlTicks?: number;
+  /** A pino-compatible logger; default: silent. */
+  logger?: EngineLogger;
+}
+
+export interface EngineLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface ShardTickStats {
+  shard: number;
+  realms: number;
+  entities: number;
+  /** ms the shard spent simulating in the round. */
+  busyMs: number;
+  /** Bytes in use in the out-ring / in-ring when the tick closed. */
+  outRingUsed: number;
+  inRingUsed: number;
+  /** Producer-side failed writes so far (frames kept and retried, never dropped). */
+  outRingOverflows: number;
+  inRingOverflows: number;
+  /** Events waiting in the shard because the out-ring was full. */
+  outBacklog: number;
+  stateFramesDropped: number;
+}
+
+export interface ControlTickInfo {
+  controlTick: number;
+  /** Close cost: from the last shard's arrival to the release of the next round, ms. */
+  durationMs: number;
+  /** Barrier part: from the last arrival to the main thread noticing it, ms. */
+  barrierMs: number;
+  /** Routing the batch into the in-rings, ms. */
+  routeMs: number;
+  /** From release to the last arrival (simulation work, or pacing in realtime), ms. */
+  roundMs: number;
+  eventsRouted: number;
+  deliveries: number;
+  transfers: number;
+  localTicks: number;
+  entityUpdates: number;
+  shards: ShardTickStats[];
+  /** realmId → state hash at the end of this control tick (only when hashed this tick). */
+  hashes: Record<string, number>;
+}
+
+export interface PublishRequest {
+  type: string;
+  data?: unknown;
+  /** Unicast to one realm. */
+  to?: string;
+  /** Every realm whose coordinate matches. */
+  selector?: Stat7Selector;
+  /** Neither `to` nor `selector`: broadcast to subscribers of `type`. */
+}
+
+export interface PublishReceipt {
+  /** Control tick at which the event is routed. */
+  controlTick: number;
+  seq: number;
+}
+
+/** A routed cross-realm event, as reported to observers (the gateway's subscribers). */
+export interface RoutedEvent {
+  controlTick: number;
+  from: string;
+  type: string;
+  via: 'unicast' | 'broadcast' | 'selector';
+  to: string[];
+  seq: number;
+  /** The MessagePack payload {type, data} as produced by the source. */
+  payload: Uint8Array;
+}
+
+export interface RealmChange {
+  realmId: string;
+  change: 'registered' | 'unregistered' | 'state';
+  state: RealmState;
+  info: RealmInfo;
+}
+
+export interface EngineEvents {
+  controlTick: [ControlTickInfo];
+  realm: [RealmChange];
+  /** Encoded StateFrame bytes for a watched realm (plain MessagePack map, ready for clients). */
+  state: [string, Uint8Array];
+  routed: [RoutedEvent];
+}
+
+export type { EntityView, RealmInfo, RealmRegistration, RealmState };

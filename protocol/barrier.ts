@@ -1,0 +1,37 @@
+// Shared-memory barrier layout: named Int32 slots (piscina symbols.ts style) plus a
+// Float64 region for per-shard timestamps. The main thread writes RELEASE; shards write ARRIVED.
+export const BarrierSlot = {
+  RELEASE: 0, // last released round (control tick number)
+  ARRIVED: 1, // shards arrived in the current round
+  STOP: 2, // 1 = shards leave their loop
+  SHARDS: 3, // number of shards
+  SLEEP: 4, // a slot nobody writes: shards Atomics.wait on it to pace realtime ticks
+  DONE_BASE: 8, // DONE_BASE + shard: last round the shard finished
+} as const;
+
+/** Float64 slots after the Int32 area: per-shard arrival time and round start time (ms, timeOrigin-based). */
+export const BarrierTime = {
+  ROUND_START: 0, // scheduled start of the released round (ms since epoch)
+  ARRIVAL_BASE: 1, // ARRIVAL_BASE + shard: when the shard arrived (ms since epoch)
+} as const;
+
+export function barrierInt32Length(shards: number): number {
+  return BarrierSlot.DONE_BASE + shards + ((BarrierSlot.DONE_BASE + shards) % 2); // keep 8-byte alignment
+}
+
+export function barrierBytes(shards: number): number {
+  return barrierInt32Length(shards) * 4 + (BarrierTime.ARRIVAL_BASE + shards) * 8;
+}
+
+export interface BarrierViews {
+  ints: Int32Array;
+  times: Float64Array;
+}
+
+export function barrierViews(sab: SharedArrayBuffer, shards: number): BarrierViews {
+  const intLen = barrierInt32Length(shards);
+  return {
+    ints: new Int32Array(sab, 0, intLen),
+    times: new Float64Array(sab, intLen * 4, BarrierTime.ARRIVAL_BASE + shards),
+  };
+}

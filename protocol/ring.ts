@@ -1,0 +1,236 @@
+// Single-producer/single-consumer ring of length-prefixed frames in one SharedArrayBuffer.
+//
+// Layout: [control: 2 × 64-byte lines of Int32 slots][data: capacity bytes].
+// Positions are monotonic byte counters wrapped to int32; `pos & (capacity - 1)` is the
+// offset in the data region, `head - tail` the bytes in use (so full ≠ empty without a
+// spare slot). A frame is an 8-byte prefix (u32 length, 4 spare bytes) then the payload,
+// padded to 8 bytes, never split across the end: when the space left before the end is
+// too small, the producer writes a WRAP marker there and the frame starts at offset 0.
+// The 8-byte prefix keeps every payload 8-byte aligned (a Float64Array over it is legal).
+//
+// Memory order: the producer writes the frame bytes, then Atomics.store(HEAD) (release);
+// the consumer Atomics.load(HEAD) (acquire), reads frames, then Atomics.store(TAIL).
+// Only the producer writes HEAD, OVERFLOWS, HIGH_WATER, WRITTEN; only the consumer writes TAIL, READ.
+
+/** Int32 slot indexes in the control area. Producer-owned slots share the first cache line,
+ *  consumer-owned slots the second, so the two threads do not invalidate each other's line. */
+export const RingSlot = {
+  HEAD: 0, // producer: write position (published frames end here)
+  OVERFLOWS: 1, // producer: failed reserve() calls (the frame was kept by the caller, not lost)
+  HIGH_WATER: 2, // producer: max bytes in use seen at a reserve()
+  WRITTEN: 3, // producer: frames committed (wraps at 2^32)
+  CAPACITY: 4, // set once by create(): attach() checks it to refuse a foreign buffer
+  TAIL: 16, // consumer: read position (space before it is free)
+  READ: 17, // consumer: frames consumed (wraps at 2^32)
+} as const;
+
+const CONTROL_BYTES = 128;
+const PREFIX = 8;
+const WRAP = -1; // length prefix that means "skip to offset 0"
+const MIN_CAPACITY = 1024;
+const MAX_CAPACITY = 2 ** 30; // positions are int32: used bytes must stay below 2^31
+
+export type FrameVisitor = (bytes: Uint8Array, offset: number, length: number) => void;
+
+export class FrameRing {
+  readonly sab: SharedArrayBuffer;
+  readonly capacity: number;
+  /** The data region: frames are read and written here in place. */
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  private readonly ctl: Int32Array;
+  private readonly words: Int32Array; // the data region as int32, for prefixes (always 8-aligned)
+  private readonly mask: number;
+  private readonly maxLength: number;
+  private readonly publishEvery: number;
+  private pending = false; // a reserve() succeeded and awaits commit()
+  private next = 0; // HEAD after the pending frame
+  private highWaterSeen: number;
+  // Set by locate(): where the frame at the read position starts and how long it is.
+  private frameAt = 0;
+  private frameLength = 0;
+
+  static create(capacityBytes: number): FrameRing {
+    checkCapacity('capacityBytes', capacityBytes);
+    const sab = new SharedArrayBuffer(CONTROL_BYTES + capacityBytes);
+    new Int32Array(sab, 0, CONTROL_BYTES / 4)[RingSlot.CAPACITY] = capacityBytes;
+    return new FrameRing(sab);
+  }
+
+  static attach(sab: SharedArrayBuffer): FrameRing {
+    if (!(sab instanceof SharedArrayBuffer)) throw new TypeError(`FrameRing.attach needs a SharedArrayBuffer; received ${String(sab)}`);
+    const capacity = sab.byteLength - CONTROL_BYTES;
+    checkCapacity('sab.byteLength - 128', capacity);
+    const stored = Atomics.load(new Int32Array(sab, 0, CONTROL_BYTES / 4), RingSlot.CAPACITY);
+    if (stored !== capacity) throw new RangeError(`FrameRing.attach: buffer is not a FrameRing (capacity slot ${stored}, expected ${capacity})`);
+    return new FrameRing(sab);
+  }
+
+  private constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.capacity = sab.byteLength - CONTROL_BYTES;
+    this.ctl = new Int32Array(sab, 0, CONTROL_BYTES / 4);
+    this.bytes = new Uint8Array(sab, CONTROL_BYTES, this.capacity);
+    this.view = new DataView(sab, CONTROL_BYTES, this.capacity);
+    this.words = new Int32Array(sab, CONTROL_BYTES, this.capacity / 4);
+    this.mask = this.capacity - 1;
+    // Half the ring: a frame then always fits once the consumer has caught up, wherever HEAD is.
+    this.maxLength = this.capacity / 2 - PREFIX;
+    // The consumer publishes TAIL once per drain, or sooner after freeing a quarter of the ring.
+    this.publishEvery = this.capacity / 4;
+    this.highWaterSeen = Atomics.load(this.ctl, RingSlot.HIGH_WATER);
+  }
+
+  /** Largest frame (payload bytes) that reserve() accepts. */
+  maxFrame(): number {
+    return this.maxLength;
+  }
+
+  // ---- producer ----
+
+  /** Offset in `bytes`/`view` where exactly `length` bytes may be written, or -1 when the ring
+   *  has no room now (counted in OVERFLOWS; the caller keeps the frame and retries). */
+  reserve(length: number): number {
+    if (length >>> 0 !== length || length > this.maxLength) {
+      throw new RangeError(`FrameRing.reserve: length must be an integer in 0..${this.maxLength}; received ${length}`);
+    }
+    const ctl = this.ctl;
+    const head = ctl[RingSlot.HEAD]!; // our own slot: a plain read is current
+    const off = head & this.mask;
+    const need = (length + PREFIX + 7) & ~7;
+    const toEnd = this.capacity - off;
+    const total = toEnd >= need ? need : toEnd + need; // a wrap also spends the tail end
+    const used = ((head - Atomics.load(ctl, RingSlot.TAIL)) | 0) + total;
+    if (used > this.capacity) {
+      Atomics.add(ctl, RingSlot.OVERFLOWS, 1);
+      return -1;
+    }
+    let at = off;
+    if (total !== need) {
+      this.words[off >> 2] = WRAP;
+      at = 0;
+    }
+    this.words[at >> 2] = length;
+    this.next = (head + total) | 0;
+    this.pending = true;
+    if (used > this.highWaterSeen) this.raiseHighWater(used);
+    return at + PREFIX;
+  }
+
+  /** Publishes the frame reserved last. */
+  commit(): void {
+    if (!this.pending) throw new Error('FrameRing.commit: no frame reserved');
+    this.pending = false;
+    const ctl = this.ctl;
+    ctl[RingSlot.WRITTEN] = (ctl[RingSlot.WRITTEN]! + 1) | 0; // published by the HEAD store below
+    Atomics.store(ctl, RingSlot.HEAD, this.next);
+  }
+
+  /** Copies `frame` in; false when the ring is full (counted in OVERFLOWS). */
+  push(frame: Uint8Array): boolean {
+    const at = this.reserve(frame.length);
+    if (at < 0) return false;
+    this.bytes.set(frame, at);
+    this.commit();
+    return true;
+  }
+
+  /** One frame made of `head` then `body`, written without concatenating them first. */
+  pushParts(head: Uint8Array, body: Uint8Array): boolean {
+    const at = this.reserve(head.length + body.length);
+    if (at < 0) return false;
+    this.bytes.set(head, at);
+    this.bytes.set(body, at + head.length);
+    this.commit();
+    return true;
+  }
+
+  // ---- consumer ----
+
+  /** Visits the frames available now, in order and in place (`bytes[offset..offset+length)`),
+   *  up to `maxFrames`. A frame's space is freed only after its visit returns; if a visit
+   *  throws, that frame counts as consumed (a poison frame is not retried) and the error propagates. */
+  drain(visit: FrameVisitor, maxFrames = Infinity): number {
+    const ctl = this.ctl;
+    const head = Atomics.load(ctl, RingSlot.HEAD);
+    let tail = ctl[RingSlot.TAIL]!;
+    let published = tail;
+    let n = 0;
+    try {
+      while (tail !== head && n < maxFrames) {
+        tail = this.locate(tail);
+        n++;
+        visit(this.bytes, this.frameAt, this.frameLength);
+        if (((tail - published) | 0) >= this.publishEvery) {
+          Atomics.store(ctl, RingSlot.TAIL, tail);
+          published = tail;
+        }
+      }
+    } finally {
+      if (tail !== published) Atomics.store(ctl, RingSlot.TAIL, tail);
+      ctl[RingSlot.READ] = (ctl[RingSlot.READ]! + n) | 0;
+    }
+    return n;
+  }
+
+  /** The next frame, copied out, or null when the ring is empty. */
+  pop(): Uint8Array | null {
+    const ctl = this.ctl;
+    const tail = ctl[RingSlot.TAIL]!;
+    if (tail === Atomics.load(ctl, RingSlot.HEAD)) return null;
+    const next = this.locate(tail);
+    const frame = this.bytes.slice(this.frameAt, this.frameAt + this.frameLength);
+    ctl[RingSlot.READ] = (ctl[RingSlot.READ]! + 1) | 0;
+    Atomics.store(ctl, RingSlot.TAIL, next);
+    return frame;
+  }
+
+  // ---- either side ----
+
+  usedBytes(): number {
+    return (Atomics.load(this.ctl, RingSlot.HEAD) - Atomics.load(this.ctl, RingSlot.TAIL)) | 0;
+  }
+
+  overflows(): number {
+    return Atomics.load(this.ctl, RingSlot.OVERFLOWS) >>> 0;
+  }
+
+  highWater(): number {
+    return Atomics.load(this.ctl, RingSlot.HIGH_WATER);
+  }
+
+  framesWritten(): number {
+    return Atomics.load(this.ctl, RingSlot.WRITTEN) >>> 0;
+  }
+
+  framesRead(): number {
+    return Atomics.load(this.ctl, RingSlot.READ) >>> 0;
+  }
+
+  /** Sets frameAt/frameLength for the frame at read position `tail`; returns the position after it. */
+  private locate(tail: number): number {
+    let off = tail & this.mask;
+    let length = this.words[off >> 2]!;
+    if (length === WRAP) {
+      tail = (tail + this.capacity - off) | 0;
+      off = 0;
+      length = this.words[0]!;
+    }
+    this.frameAt = off + PREFIX;
+    this.frameLength = length;
+    return (tail + ((length + PREFIX + 7) & ~7)) | 0;
+  }
+
+  private raiseHighWater(used: number): void {
+    // Another FrameRing object on this thread may be the producer too: never lower the slot.
+    const stored = Atomics.load(this.ctl, RingSlot.HIGH_WATER);
+    this.highWaterSeen = Math.max(stored, used);
+    if (used > stored) Atomics.store(this.ctl, RingSlot.HIGH_WATER, used);
+  }
+}
+
+function checkCapacity(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < MIN_CAPACITY || value > MAX_CAPACITY || (value & (value - 1)) !== 0) {
+    throw new RangeError(`${name} must be a power of two from ${MIN_CAPACITY} to ${MAX_CAPACITY}; received ${value}`);
+  }
+}

@@ -1,0 +1,118 @@
+// Shared model for the demo kinds: a bounded 2-D room of NPCs that wander.
+import type { EntityView } from '../../protocol/realm.js';
+import type { Json, RealmContext } from '../realm.js';
+
+export interface Npc {
+  id: string;
+  kind: string;
+  name: string;
+  x: number;
+  y: number;
+  vx: number;
+  vy: number;
+  mood: string;
+  /** Ticks until the NPC does its kind-specific thing (e.g. the merchant travels on). */
+  timer: number;
+}
+
+export interface NpcWorld {
+  width: number;
+  height: number;
+  npcs: Npc[];
+  counters: Record<string, number>;
+  log: string[];
+  /** Realm the merchant travels to next; null = it stays. */
+  next: string | null;
+  /** Whether `next` has said hello (it exists and runs). */
+  nextKnown: boolean;
+}
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+export function makeNpc(ctx: RealmContext, w: NpcWorld, id: string, kind: string, name: string, mood: string): Npc {
+  return {
+    id,
+    kind,
+    name,
+    x: round2(ctx.random() * w.width),
+    y: round2(ctx.random() * w.height),
+    vx: 0,
+    vy: 0,
+    mood,
+    timer: Math.floor(ctx.random() * 50),
+  };
+}
+
+/** Random walk with damping, reflected at the walls; `speed` in units per second. */
+export function wander(w: NpcWorld, ctx: RealmContext, speed: number): void {
+  for (const n of w.npcs) {
+    n.vx = n.vx * 0.8 + (ctx.random() - 0.5) * speed;
+    n.vy = n.vy * 0.8 + (ctx.random() - 0.5) * speed;
+    n.x = round2(n.x + n.vx * ctx.dt);
+    n.y = round2(n.y + n.vy * ctx.dt);
+    if (n.x < 0 || n.x > w.width) {
+      n.vx = -n.vx;
+      n.x = Math.min(w.width, Math.max(0, n.x));
+    }
+    if (n.y < 0 || n.y > w.height) {
+      n.vy = -n.vy;
+      n.y = Math.min(w.height, Math.max(0, n.y));
+    }
+    if (n.timer > 0) n.timer--;
+  }
+}
+
+export function npcViews(w: NpcWorld): EntityView[] {
+  return w.npcs.map((n) => ({ id: n.id, kind: n.kind, name: n.name, x: n.x, y: n.y, mood: n.mood }));
+}
+
+export function note(w: NpcWorld, line: string): void {
+  w.log.push(line);
+  if (w.log.length > 20) w.log.shift();
+}
+
+export function bump(w: NpcWorld, counter: string): void {
+  w.counters[counter] = (w.counters[counter] ?? 0) + 1;
+}
+
+export function takeNpc(w: NpcWorld, id: string): Json | undefined {
+  const i = w.npcs.findIndex((n) => n.id === id);
+  if (i < 0) return undefined;
+  const [n] = w.npcs.splice(i, 1);
+  return n as unknown as Json;
+}
+
+export function nextRealm(params: Record<string, unknown>, fallback: string): string | null {
+  if (params.next === null) return null;
+  return typeof params.next === 'string' ? params.next : fallback;
+}
+
+export function isNpc(value: Json): value is Json & Npc {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, Json>;
+  return typeof v.id === 'string' && typeof v.kind === 'string' && typeof v.x === 'number' && typeof v.y === 'number';
+}
+
+export function cloneWorld(w: NpcWorld): Json {
+  return JSON.parse(JSON.stringify(w)) as Json;
+}
+
+/** Applies a player's input: {move: {id, dx, dy}} nudges an entity, {say: text} adds a log line. */
+export function applyInput(w: NpcWorld, player: string, data: Json): void {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
+  const d = data as Record<string, Json>;
+  const move = d.move;
+  if (typeof move === 'object' && move !== null && !Array.isArray(move)) {
+    const m = move as Record<string, Json>;
+    let n = w.npcs.find((e) => e.id === m.id);
+    if (n === undefined && m.id === `player:${player}`) {
+      n = { id: `player:${player}`, kind: 'player', name: player, x: w.width / 2, y: w.height / 2, vx: 0, vy: 0, mood: 'curious', timer: 0 };
+      w.npcs.push(n);
+    }
+    if (n !== undefined && typeof m.dx === 'number' && typeof m.dy === 'number') {
+      n.x = Math.min(w.width, Math.max(0, round2(n.x + Math.max(-5, Math.min(5, m.dx)))));
+      n.y = Math.min(w.height, Math.max(0, round2(n.y + Math.max(-5, Math.min(5, m.dy)))));
+    }
+  }
+  if (typeof d.say === 'string') note(w, `${player}: ${d.say.slice(0, 200)}`);
+}

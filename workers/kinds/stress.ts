@@ -1,0 +1,74 @@
+// Benchmark kind: `entities` points moving on a torus, `work` extra integer mixing rounds
+// per entity per tick (tunable cost), and a cross-realm event every `emitEvery` ticks.
+import type { EntityView } from '../../protocol/realm.js';
+import { defineKind, type Json } from '../realm.js';
+
+interface StressState {
+  n: number;
+  work: number;
+  emitEvery: number;
+  /** x, y, vx, vy per entity, packed. */
+  body: Float64Array;
+  acc: number;
+  peers: number;
+}
+
+const SIZE = 1000;
+
+function num(v: unknown, fallback: number, min: number, max: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.floor(v))) : fallback;
+}
+
+export default defineKind<StressState>({
+  name: 'stress',
+  subscribes: ['stress'],
+  create(params, ctx) {
+    const n = num(params.entities, 100, 0, 100_000);
+    const body = new Float64Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      body[i * 4] = ctx.random() * SIZE;
+      body[i * 4 + 1] = ctx.random() * SIZE;
+      body[i * 4 + 2] = (ctx.random() - 0.5) * 20;
+      body[i * 4 + 3] = (ctx.random() - 0.5) * 20;
+    }
+    return { n, work: num(params.work, 0, 0, 10_000), emitEvery: num(params.emitEvery, 10, 0, 1_000_000), body, acc: 0, peers: 0 };
+  },
+  tick(s, ctx) {
+    const b = s.body;
+    const dt = ctx.dt;
+    let acc = s.acc | 0;
+    for (let i = 0; i < s.n; i++) {
+      const o = i * 4;
+      let x = b[o]! + b[o + 2]! * dt;
+      let y = b[o + 1]! + b[o + 3]! * dt;
+      if (x < 0) x += SIZE;
+      else if (x >= SIZE) x -= SIZE;
+      if (y < 0) y += SIZE;
+      else if (y >= SIZE) y -= SIZE;
+      b[o] = x;
+      b[o + 1] = y;
+      for (let k = 0; k < s.work; k++) acc = Math.imul(acc ^ (k + i), 0x01000193) | 0;
+    }
+    s.acc = acc;
+    if (s.emitEvery > 0 && ctx.tick % s.emitEvery === 0) ctx.emit({ type: 'stress', data: ctx.tick });
+  },
+  onEvent(s) {
+    s.peers++;
+  },
+  onInput() {},
+  view(s): EntityView[] {
+    const out: EntityView[] = new Array<EntityView>(s.n);
+    for (let i = 0; i < s.n; i++) {
+      out[i] = { id: `e${i}`, kind: 'point', x: Math.round(s.body[i * 4]!), y: Math.round(s.body[i * 4 + 1]!) };
+    }
+    return out;
+  },
+  entityCount: (s) => s.n,
+  snapshot: (s): Json => ({ n: s.n, work: s.work, emitEvery: s.emitEvery, body: Array.from(s.body), acc: s.acc, peers: s.peers }),
+  restore(snap) {
+    const o = snap as { n: number; work: number; emitEvery: number; body: number[]; acc: number; peers: number };
+    return { n: o.n, work: o.work, emitEvery: o.emitEvery, body: Float64Array.from(o.body), acc: o.acc, peers: o.peers };
+  },
+  exportEntity: () => undefined,
+  importEntity() {},
+});

@@ -1,0 +1,22 @@
+// What the engine hands a shard when it starts: shared memory and fixed settings.
+export interface ShardInit {
+  shard: number;
+  shards: number;
+  barrier: SharedArrayBuffer;
+  inRing: SharedArrayBuffer;
+  outRing: SharedArrayBuffer;
+  mode: 'realtime' | 'max';
+  tickHz: number;
+  ticksPerControl: number;
+  hashEvery: number;
+  spin: number;
+  kindModules: string[];
+  /** Rounds already completed by the engine before this shard started (restarts). */
+  startRound: number;
+}
+
+export interface ShardExit {
+  shard: number;
+  rounds: number;
+  reason: 'stop';
+}
