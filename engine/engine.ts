@@ -151,17 +151,22 @@ export class Engine {
     this.requireRunning();
     const reg = validateRegistration(input);
     const rec = this.registry.add(reg, this.placeShard(), this.round);
+    try {
+      this.command(rec, FrameKind.ADD_REALM, {
+        slot: rec.slot,
+        id: reg.realmId,
+        kind: reg.kind,
+        params: reg.params,
+        stat7: reg.stat7,
+        seed: reg.seed,
+        subscribe: reg.subscribe,
+      });
+    } catch (e) {
+      this.registry.remove(reg.realmId);
+      throw e;
+    }
     const booted = this.bootWaiters.wait(rec.slot);
     this.broadcastDirectory({ add: [[rec.slot, reg.realmId]], remove: [] });
-    this.command(rec, FrameKind.ADD_REALM, {
-      slot: rec.slot,
-      id: reg.realmId,
-      kind: reg.kind,
-      params: reg.params,
-      stat7: reg.stat7,
-      seed: reg.seed,
-      subscribe: reg.subscribe,
-    });
     this.router.invalidate();
     this.options.logger.info({ realm: reg.realmId, game: reg.gameId, kind: reg.kind, shard: rec.shard, stat7: rec.canonical }, 'realm registered');
     return booted;
@@ -561,7 +566,8 @@ export class Engine {
    * are deterministic — is written while the shards wait at the barrier.
    */
   private command(rec: RealmRecord, kind: FrameFields['kind'], body: unknown, immediate = false, seq = 0): void {
-    const payload = body === null ? new Uint8Array(0) : this.encodeBounded(body);
+    const limit = kind === FrameKind.INPUT ? this.options.maxPayloadBytes : this.maxCommandBytes;
+    const payload = body === null ? new Uint8Array(0) : this.encodeBounded(body, limit);
     const fields: FrameFields = { kind, flags: 0, shard: rec.shard, source: rec.slot, target: rec.slot, seq, tick: 0, aux: 0 };
     if (immediate && this.options.mode === 'realtime') this.pool!.links[rec.shard]!.writer.send(fields, payload);
     else {
@@ -634,17 +640,20 @@ export class Engine {
     return best;
   }
 
-  private encodeBounded(value: unknown): Uint8Array {
+  /** Commands (e.g. a registration's params) must fit one ring frame. */
+  private get maxCommandBytes(): number {
+    return Math.floor(this.options.ringBytes / 4);
+  }
+
+  private encodeBounded(value: unknown, limit = this.options.maxPayloadBytes): Uint8Array {
     let bytes: Uint8Array;
     try {
       bytes = encode(value);
     } catch (e) {
       throw new TickverseError(ErrorCode.INVALID_ARGUMENT, `payload cannot be encoded: ${(e as Error).message}`);
     }
-    if (bytes.length > this.options.maxPayloadBytes) {
-      throw new TickverseError(ErrorCode.PAYLOAD_TOO_LARGE, `payload is ${bytes.length} bytes; the limit is ${this.options.maxPayloadBytes}`, {
-        limit: this.options.maxPayloadBytes,
-      });
+    if (bytes.length > limit) {
+      throw new TickverseError(ErrorCode.PAYLOAD_TOO_LARGE, `payload is ${bytes.length} bytes; the limit is ${limit}`, { limit });
     }
     return bytes;
   }

@@ -15,8 +15,16 @@ export class FrameWriter {
     return this.backlog.length - this.head;
   }
 
-  /** A frame built from header fields and a payload; must arrive, in order. */
+  /** Largest payload one frame can carry in this ring. */
+  get maxPayload(): number {
+    return this.ring.maxFrame() - FrameHeader.SIZE;
+  }
+
+  /** A frame built from header fields and a payload; must arrive, in order. Throws RangeError if it can never fit. */
   send(fields: FrameFields, payload: Uint8Array): void {
+    if (payload.length > this.maxPayload) {
+      throw new RangeError(`frame payload of ${payload.length} bytes exceeds the ring's limit of ${this.maxPayload}`);
+    }
     if (this.backlogLength === 0 && this.write(fields, payload)) return;
     const frame = new Uint8Array(FrameHeader.SIZE + payload.length);
     writeHeader(new DataView(frame.buffer), 0, fields);
@@ -26,13 +34,14 @@ export class FrameWriter {
 
   /** A complete frame (header included); must arrive, in order. The writer may keep the array. */
   sendFrame(frame: Uint8Array): void {
+    if (frame.length > this.ring.maxFrame()) throw new RangeError(`frame of ${frame.length} bytes exceeds the ring's limit of ${this.ring.maxFrame()}`);
     if (this.backlogLength === 0 && this.ring.push(frame)) return;
     this.backlog.push(frame);
   }
 
   /** Written now or dropped (counted). */
   sendLossy(fields: FrameFields, payload: Uint8Array): boolean {
-    if (this.backlogLength === 0 && this.write(fields, payload)) return true;
+    if (payload.length <= this.maxPayload && this.backlogLength === 0 && this.write(fields, payload)) return true;
     this.lossyDropped++;
     return false;
   }

@@ -46,6 +46,10 @@ export interface ProbeState {
   got: ProbeEvent[];
   entities: { id: string }[];
   inputs: number;
+  /** Events received, and how many broke a source's sequence (kept even when `keep: false`). */
+  count: number;
+  outOfOrder: number;
+  lastSeq: Record<string, number>;
 }
 
 /** The probe realm's state, read through the engine's snapshot query. */

@@ -250,8 +250,13 @@ export class ShardRuntime implements RealmPort {
       this.send(FrameKind.REPLY, ReplyFlag.ERROR, h.target, h.seq, 0, err);
       return;
     }
-    const result = q.what === 'snapshot' ? host.snapshot() : host.views();
-    this.send(FrameKind.REPLY, ReplyFlag.OK, h.target, h.seq, 0, encode(result));
+    const result = encode(q.what === 'snapshot' ? host.snapshot() : host.views());
+    if (result.length > this.outbox.maxPayload) {
+      const err = encode({ code: ErrorCode.PAYLOAD_TOO_LARGE, message: `the ${q.what} of realm "${host.id}" is ${result.length} bytes; the ring carries at most ${this.outbox.maxPayload}` });
+      this.send(FrameKind.REPLY, ReplyFlag.ERROR, h.target, h.seq, 0, err);
+      return;
+    }
+    this.send(FrameKind.REPLY, ReplyFlag.OK, h.target, h.seq, 0, result);
   }
 
   // ---- out-ring ----

@@ -1,0 +1,26 @@
+// Engine options from TICKVERSE_* environment variables (docs/configuration.md).
+import { ErrorCode, TickverseError } from '../protocol/errors.js';
+import type { EngineOptions } from './types.js';
+
+function intVar(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new TickverseError(ErrorCode.INVALID_OPTION, `environment variable ${name} must be a number; received ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EngineOptions {
+  const o: EngineOptions = {};
+  const shards = intVar(env, 'TICKVERSE_SHARDS');
+  if (shards !== undefined) o.shards = shards;
+  const mode = env.TICKVERSE_MODE;
+  if (mode !== undefined && mode !== '') o.mode = mode as EngineOptions['mode'];
+  const hz = intVar(env, 'TICKVERSE_TICK_HZ');
+  if (hz !== undefined) o.tickHz = hz;
+  const k = intVar(env, 'TICKVERSE_TICKS_PER_CONTROL');
+  if (k !== undefined) o.ticksPerControl = k;
+  const ring = intVar(env, 'TICKVERSE_RING_BYTES');
+  if (ring !== undefined) o.ringBytes = ring;
+  return o;
+}
