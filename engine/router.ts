@@ -34,6 +34,8 @@ export class Router {
   private batch: Pending[] = [];
   private order = 0;
   private readonly subscribers = new Map<number, Set<number>>();
+  /** Sorted subscriber lists, rebuilt only after a subscription change. */
+  private readonly sortedSubscribers = new Map<number, number[]>();
   private readonly selectors = new Map<number, { selector: Stat7Selector; matches: number[] | null }>();
   private readonly empty: number[] = [];
 
@@ -54,6 +56,7 @@ export class Router {
   }
 
   subscribe(slot: number, typeHash: number, on: boolean): void {
+    this.sortedSubscribers.delete(typeHash);
     let set = this.subscribers.get(typeHash);
     if (on) {
       if (set === undefined) this.subscribers.set(typeHash, (set = new Set()));
@@ -72,6 +75,7 @@ export class Router {
 
   forget(slot: number): void {
     for (const set of this.subscribers.values()) set.delete(slot);
+    this.sortedSubscribers.clear();
     this.invalidate();
   }
 
@@ -94,8 +98,12 @@ export class Router {
   private targets(flags: number, target: number): readonly number[] {
     if (flags === TargetKind.UNICAST) return [target];
     if (flags === TargetKind.BROADCAST) {
-      const set = this.subscribers.get(target);
-      return set === undefined ? this.empty : [...set].sort((a, b) => a - b);
+      let sorted = this.sortedSubscribers.get(target);
+      if (sorted === undefined) {
+        sorted = [...(this.subscribers.get(target) ?? [])].sort((a, b) => a - b);
+        this.sortedSubscribers.set(target, sorted);
+      }
+      return sorted;
     }
     const sel = this.selectors.get(target);
     if (sel === undefined) return this.empty;

@@ -1,5 +1,6 @@
 // Benchmark kind: `entities` points moving on a torus, `work` extra integer mixing rounds
-// per entity per tick (tunable cost), and a cross-realm event every `emitEvery` ticks.
+// per entity per tick (tunable cost), and a cross-realm event every `emitEvery` ticks:
+// unicast to `peer` when given, else a broadcast to every realm subscribed to 'stress'.
 import type { EntityView } from '../../protocol/realm.js';
 import { defineKind, type Json } from '../realm.js';
 
@@ -11,6 +12,7 @@ interface StressState {
   body: Float64Array;
   acc: number;
   peers: number;
+  peer: string | null;
 }
 
 const SIZE = 1000;
@@ -31,7 +33,8 @@ export default defineKind<StressState>({
       body[i * 4 + 2] = (ctx.random() - 0.5) * 20;
       body[i * 4 + 3] = (ctx.random() - 0.5) * 20;
     }
-    return { n, work: num(params.work, 0, 0, 10_000), emitEvery: num(params.emitEvery, 10, 0, 1_000_000), body, acc: 0, peers: 0 };
+    const peer = typeof params.peer === 'string' ? params.peer : null;
+    return { n, work: num(params.work, 0, 0, 10_000), emitEvery: num(params.emitEvery, 10, 0, 1_000_000), body, acc: 0, peers: 0, peer };
   },
   tick(s, ctx) {
     const b = s.body;
@@ -50,7 +53,10 @@ export default defineKind<StressState>({
       for (let k = 0; k < s.work; k++) acc = Math.imul(acc ^ (k + i), 0x01000193) | 0;
     }
     s.acc = acc;
-    if (s.emitEvery > 0 && ctx.tick % s.emitEvery === 0) ctx.emit({ type: 'stress', data: ctx.tick });
+    if (s.emitEvery > 0 && ctx.tick % s.emitEvery === 0) {
+      if (s.peer !== null) ctx.emit({ type: 'stress', to: s.peer, data: ctx.tick });
+      else ctx.emit({ type: 'stress', data: ctx.tick });
+    }
   },
   onEvent(s) {
     s.peers++;
@@ -64,10 +70,10 @@ export default defineKind<StressState>({
     return out;
   },
   entityCount: (s) => s.n,
-  snapshot: (s): Json => ({ n: s.n, work: s.work, emitEvery: s.emitEvery, body: Array.from(s.body), acc: s.acc, peers: s.peers }),
+  snapshot: (s): Json => ({ n: s.n, work: s.work, emitEvery: s.emitEvery, body: Array.from(s.body), acc: s.acc, peers: s.peers, peer: s.peer }),
   restore(snap) {
-    const o = snap as { n: number; work: number; emitEvery: number; body: number[]; acc: number; peers: number };
-    return { n: o.n, work: o.work, emitEvery: o.emitEvery, body: Float64Array.from(o.body), acc: o.acc, peers: o.peers };
+    const o = snap as { n: number; work: number; emitEvery: number; body: number[]; acc: number; peers: number; peer: string | null };
+    return { n: o.n, work: o.work, emitEvery: o.emitEvery, body: Float64Array.from(o.body), acc: o.acc, peers: o.peers, peer: o.peer };
   },
   exportEntity: () => undefined,
   importEntity() {},
