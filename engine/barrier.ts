@@ -25,8 +25,9 @@ export class MainBarrier {
   }
 
   /** Starts round `round`; shards pace its local ticks from `startMs` in realtime mode. */
-  release(round: number, startMs: number): void {
+  release(round: number, startMs: number, ticks: number): void {
     this.times[BarrierTime.ROUND_START] = startMs;
+    Atomics.store(this.ints, BarrierSlot.TICKS, ticks);
     Atomics.store(this.ints, BarrierSlot.ARRIVED, 0);
     Atomics.store(this.ints, BarrierSlot.RELEASE, round);
     Atomics.notify(this.ints, BarrierSlot.RELEASE);

@@ -15,7 +15,25 @@ import { Registry, type RealmRecord } from './registry.js';
 import { Router } from './router.js';
 import { ShardPool } from './shard-pool.js';
 import { Waiters } from './waiters.js';
-import type { ControlTickInfo, EngineEvents, EngineOptions, EntityView, PublishReceipt, PublishRequest, ShardTickStats } from './types.js';
+import { BarrierQueue, buildFrame } from './barrier-queue.js';
+import { RestartBudget } from './restart-budget.js';
+import { DataStore, pruneFiles, readSnapshotFile, writeSnapshotFile, type Recovered } from './persist/store.js';
+import type { JournalRecord, MultiverseSnapshot, SnapshotRealm } from './persist/records.js';
+import type { ValidRegistration } from './registration.js';
+import { join } from 'node:path';
+import type {
+  ControlTickInfo,
+  EngineEvents,
+  EngineOptions,
+  EngineStats,
+  EntityView,
+  PublishReceipt,
+  PublishRequest,
+  BackupReport,
+  RecoveryReport,
+  RestoreReport,
+  ShardTickStats,
+} from './types.js';
 
 type Listener<K extends keyof EngineEvents> = (...args: EngineEvents[K]) => void;
 
@@ -43,8 +61,22 @@ export class Engine {
   private readonly bootWaiters = new Waiters<number, RealmInfo>();
   private readonly booted: RealmRecord[] = [];
   private readonly replies = new Map<number, { resolve(b: Uint8Array): void; reject(e: unknown): void; timer: NodeJS.Timeout }>();
-  private readonly atBarrier: FrameFields[][] = [];
-  private readonly atBarrierPayload: Uint8Array[][] = [];
+  private readonly atBarrier: BarrierQueue;
+  private store: DataStore | null = null;
+  private lastSnapshot: MultiverseSnapshot | null = null;
+  private snapshotting: Promise<unknown> | null = null;
+  /** Routed batches and inputs since the last snapshot: a replaced shard's realms catch up on them. */
+  private sinceSnapshot: { tick: number; frames: Uint8Array[] }[] = [];
+  private inputsSinceSnapshot: { tick: number; slot: number; player: string; data: unknown }[] = [];
+  private readonly restartBudget: RestartBudget;
+  private readonly pendingRestarts = new Set<number>();
+  private readonly deadShards = new Set<number>();
+  private restarts = 0;
+  private shardFailures = 0;
+  private stalls = 0;
+  private backupTimer: NodeJS.Timeout | undefined;
+  /** What the last start recovered from the data directory (null: nothing to recover). */
+  recovery: RecoveryReport | null = null;
   private nextRequest = 1;
   private externalSeq = 0;
   private totalRouted = 0;
@@ -57,10 +89,8 @@ export class Engine {
     this.registry = new Registry(this.options.maxRealms);
     this.router = new Router(this.registry);
     this.roundShards = Array.from({ length: this.options.shards }, () => ({ stats: null, round: 0 }));
-    for (let s = 0; s < this.options.shards; s++) {
-      this.atBarrier.push([]);
-      this.atBarrierPayload.push([]);
-    }
+    this.atBarrier = new BarrierQueue(this.options.shards);
+    this.restartBudget = new RestartBudget(this.options.maxRestarts, this.options.restartPeriodMs);
     this.emitter.setMaxListeners(0);
   }
 
@@ -85,16 +115,36 @@ export class Engine {
 
   async start(): Promise<void> {
     if (this.state !== 'new') throw new TickverseError(ErrorCode.ENGINE_STOPPED, `engine cannot start: it is ${this.state}`);
-    this.pool = new ShardPool(this.options);
-    this.pool.start(this.round, (shard, error) => this.shardDied(shard, error));
     this.state = 'running';
+    let recovered: Recovered | null = null;
+    let startRound = 0;
+    if (this.options.dataDir !== null) {
+      this.store = new DataStore(this.options.dataDir, this.options.snapshotRetain);
+      recovered = await this.store.recover();
+      // Round numbers continue after everything on disk, so new journal records never collide with old ones.
+      startRound = Math.max(recovered.snapshot?.controlTick ?? 0, ...recovered.records.map((r) => r.tick));
+      await this.store.startJournal(startRound);
+    }
+    this.round = startRound + 1;
+    this.pool = new ShardPool(this.options);
+    this.pool.start(startRound, (shard, error) => this.shardDied(shard, error));
     this.started = Date.now();
     // Atomics.waitAsync holds no event-loop handle and piscina unrefs its threads: keep the process alive while running.
     this.keepAlive = setInterval(() => undefined, 1 << 30);
-    this.options.logger.info({ shards: this.options.shards, mode: this.options.mode, tickHz: this.options.tickHz, k: this.options.ticksPerControl }, 'engine started');
+    this.options.logger.info(
+      { shards: this.options.shards, mode: this.options.mode, tickHz: this.options.tickHz, k: this.options.ticksPerControl, dataDir: this.options.dataDir },
+      'engine started',
+    );
+    const restored = recovered === null ? null : this.recover(recovered);
     this.loopDone = this.loop();
+    if (restored !== null) this.recovery = await restored;
+    if (this.options.backupEveryMs > 0 && this.store !== null) {
+      this.backupTimer = setInterval(() => void this.scheduledBackup(), this.options.backupEveryMs);
+      this.backupTimer.unref();
+    }
   }
 
+  /** Finishes the current control tick, writes a final snapshot (with a data directory), stops the shards. */
   async stop(): Promise<void> {
     if (this.state === 'new') {
       this.state = 'stopped';
@@ -102,9 +152,12 @@ export class Engine {
     }
     if (this.state !== 'running') return this.loopDone;
     this.state = 'stopping';
+    clearInterval(this.backupTimer);
     this.pool?.barrier.nudge();
     await this.loopDone;
+    await this.snapshotting?.catch(() => undefined);
     await this.pool?.stop();
+    await this.store?.close();
     clearInterval(this.keepAlive);
     const err = new TickverseError(ErrorCode.ENGINE_STOPPED, 'the engine stopped');
     this.tickWaiters.rejectAll(err);
@@ -147,33 +200,43 @@ export class Engine {
 
   // ---- registry ----
 
+  /** Registers a realm; resolves once it runs and its registration is durable (journaled). */
   async register(input: RealmRegistration): Promise<RealmInfo> {
     this.requireRunning();
     const reg = validateRegistration(input);
-    const rec = this.registry.add(reg, this.placeShard(), this.round);
-    try {
-      this.command(rec, FrameKind.ADD_REALM, {
-        slot: rec.slot,
-        id: reg.realmId,
-        kind: reg.kind,
-        params: reg.params,
-        stat7: reg.stat7,
-        seed: reg.seed,
-        subscribe: reg.subscribe,
-      });
-    } catch (e) {
-      this.registry.remove(reg.realmId);
-      throw e;
-    }
+    const rec = this.addRealm(reg);
     const booted = this.bootWaiters.wait(rec.slot);
-    this.broadcastDirectory({ add: [[rec.slot, reg.realmId]], remove: [] });
-    this.router.invalidate();
     this.options.logger.info({ realm: reg.realmId, game: reg.gameId, kind: reg.kind, shard: rec.shard, stat7: rec.canonical }, 'realm registered');
-    return booted;
+    const [info] = await Promise.all([booted, this.journal({ t: 'reg', tick: this.round, slot: rec.slot, reg })]);
+    return info;
   }
 
   async unregister(realmId: string): Promise<void> {
     this.requireRunning();
+    this.removeRealm(realmId);
+    await Promise.all([this.onControlTick(this.round), this.journal({ t: 'unreg', tick: this.round, realm: realmId })]);
+  }
+
+  private addRealm(reg: ValidRegistration, slot?: number, host?: unknown): RealmRecord {
+    const rec = this.registry.add(reg, this.placeShard(), this.round, slot);
+    if (host !== undefined) rec.state = 'syncing';
+    try {
+      this.command(rec, FrameKind.ADD_REALM, this.addPayload(rec, host));
+    } catch (e) {
+      this.registry.remove(reg.realmId);
+      throw e;
+    }
+    this.broadcastDirectory({ add: [[rec.slot, reg.realmId]], remove: [] });
+    this.router.invalidate();
+    return rec;
+  }
+
+  private addPayload(rec: RealmRecord, host: unknown): unknown {
+    const reg = rec.reg;
+    return { slot: rec.slot, id: reg.realmId, kind: reg.kind, params: reg.params, stat7: reg.stat7, seed: reg.seed, subscribe: reg.subscribe, snapshot: host };
+  }
+
+  private removeRealm(realmId: string): void {
     const rec = this.registry.remove(realmId);
     this.router.forget(rec.slot);
     this.command(rec, FrameKind.REMOVE_REALM, null);
@@ -182,7 +245,6 @@ export class Engine {
     this.emitChange(rec, 'unregistered');
     this.bootWaiters.reject(rec.slot, new TickverseError(ErrorCode.UNKNOWN_REALM, `realm "${realmId}" was unregistered`));
     this.options.logger.info({ realm: realmId }, 'realm unregistered');
-    await this.onControlTick(this.round);
   }
 
   list(): RealmInfo[] {
@@ -194,11 +256,15 @@ export class Engine {
   }
 
   async pause(realmId: string): Promise<RealmInfo> {
-    return this.lifecycle(realmId, FrameKind.PAUSE, 'paused');
+    const done = this.lifecycle(realmId, FrameKind.PAUSE, 'paused');
+    const [info] = await Promise.all([done, this.journal({ t: 'pause', tick: this.round, realm: realmId })]);
+    return info;
   }
 
   async resume(realmId: string): Promise<RealmInfo> {
-    return this.lifecycle(realmId, FrameKind.RESUME, 'running');
+    const done = this.lifecycle(realmId, FrameKind.RESUME, 'running');
+    const [info] = await Promise.all([done, this.journal({ t: 'resume', tick: this.round, realm: realmId })]);
+    return info;
   }
 
   // ---- traffic ----
@@ -225,27 +291,28 @@ export class Engine {
     }
     const payload = this.encodeBounded({ type: req.type, data: req.data ?? null } satisfies EventPayload);
     const seq = ++this.externalSeq;
-    const frame = new Uint8Array(FrameHeader.SIZE + payload.length);
-    const view = new DataView(frame.buffer);
-    view.setUint8(FrameHeader.KIND, FrameKind.EVENT);
-    view.setUint8(FrameHeader.FLAGS, flags);
-    view.setUint32(FrameHeader.SOURCE, EXTERNAL_SOURCE, true);
-    view.setUint32(FrameHeader.TARGET, target, true);
-    view.setUint32(FrameHeader.SEQ, seq, true);
-    view.setUint32(FrameHeader.TICK, this.round, true);
-    frame.set(payload, FrameHeader.SIZE);
-    this.router.add(frame, 0, frame.length, view);
-    return { controlTick: this.round, seq };
+    const frame = buildFrame({ kind: FrameKind.EVENT, flags, shard: 0, source: EXTERNAL_SOURCE, target, seq, tick: this.round, aux: 0 }, payload);
+    this.routeExternal(frame);
+    return { controlTick: this.round, seq, durable: this.journal({ t: 'pub', tick: this.round, frame }) };
   }
 
-  /** A player's input for a realm: applied at the realm's next local tick (next control tick in max mode). */
-  input(realmId: string, player: string, data: unknown): void {
+  private routeExternal(frame: Uint8Array): void {
+    this.router.add(frame, 0, frame.length, new DataView(frame.buffer, frame.byteOffset, frame.byteLength));
+  }
+
+  /**
+   * A player's input for a realm: applied at the realm's next local tick (next control tick in
+   * max mode). Throws on bad input; the returned promise resolves when the input is durable.
+   */
+  input(realmId: string, player: string, data: unknown): Promise<void> {
     this.requireRunning();
     const rec = this.registry.require(realmId);
     if (typeof player !== 'string' || player.length === 0 || player.length > 128) {
       throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'player must be a string of 1-128 characters');
     }
     this.command(rec, FrameKind.INPUT, { player, data: data ?? null }, true);
+    if (this.options.snapshotEvery > 0) this.inputsSinceSnapshot.push({ tick: this.round, slot: rec.slot, player, data: data ?? null });
+    return this.journal({ t: 'input', tick: this.round, realm: realmId, player, data: data ?? null });
   }
 
   /** Asks a realm to hand one of its entities to another realm at the end of the current control tick. */
@@ -261,8 +328,9 @@ export class Engine {
     return decode<EntityView[]>(await this.query(realmId, 'entities'));
   }
 
+  /** The realm's snapshot envelope as its shard holds it now ({v, tick, rng, seq, subs, data}). */
   async snapshot(realmId: string): Promise<unknown> {
-    return decode<unknown>(await this.query(realmId, 'snapshot'));
+    return decode<{ snapshot: unknown }>(await this.query(realmId, 'snapshot')).snapshot;
   }
 
   /** Starts a realm's state stream (refcounted); returns the function that stops watching. */
@@ -284,17 +352,9 @@ export class Engine {
     this.command(this.registry.require(realmId), FrameKind.KEYFRAME, null, true);
   }
 
-  stats(): {
-    controlTick: number;
-    realms: number;
-    shards: number;
-    shardsAlive: number;
-    uptimeMs: number;
-    last: ControlTickInfo | null;
-    realmsByState: Record<RealmState, number>;
-    eventsRouted: number;
-    barrierViolations: number;
-  } {
+  stats(): EngineStats {
+    const snapAt = this.store?.lastSnapshotAt ?? this.lastSnapshot?.createdAt ?? 0;
+    const snapTick = this.store?.lastSnapshotTick ?? this.lastSnapshot?.controlTick ?? -1;
     return {
       controlTick: this.controlTick,
       realms: this.registry.size,
@@ -305,6 +365,11 @@ export class Engine {
       realmsByState: this.registry.countByState(),
       eventsRouted: this.totalRouted,
       barrierViolations: this.barrierViolations,
+      shardRestarts: this.restarts,
+      shardFailures: this.shardFailures,
+      shardStalls: this.stalls,
+      lastSnapshot: snapTick < 0 ? null : { controlTick: snapTick, ageMs: Date.now() - snapAt },
+      recovery: this.recovery,
     };
   }
 
@@ -314,23 +379,24 @@ export class Engine {
     const pool = this.pool!;
     const period = (this.options.ticksPerControl * 1000) / this.options.tickHz;
     const realtime = this.options.mode === 'realtime';
-    const stallMs = Math.max(5_000, this.options.stallControlTicks * period);
     let scheduled = nowMs();
-    while (this.state === 'running') {
-      this.round++;
+    for (;;) {
+      // Stopping: one service round (no local ticks) in which every realm hands over its final snapshot.
+      const service = this.state !== 'running';
+      let finalSnapshot: Promise<unknown> | null = null;
+      if (service) {
+        if (this.store === null || pool.aliveCount === 0) break;
+        finalSnapshot = this.takeSnapshot('persist');
+      } else this.restartShards();
       // Drift-corrected: rounds start on an absolute schedule; if we fell more than a round behind, re-anchor.
       if (realtime && nowMs() - scheduled > period) scheduled = nowMs();
       const startMs = realtime ? scheduled : nowMs();
       this.writeBarrierFrames();
       const releasedAt = nowMs();
-      pool.barrier.release(this.round, startMs);
-      let outcome = await pool.barrier.waitAll(() => pool.aliveCount, () => this.drainAll(), stallMs);
-      while (outcome === 'stalled' && this.state === 'running') {
-        const late = pool.links.filter((l) => l.alive && pool.barrier.doneRound(l.shard) < this.round).map((l) => l.shard);
-        this.options.logger.warn({ controlTick: this.round, shards: late, waitedMs: Math.round(nowMs() - releasedAt) }, 'shard stalled at the barrier');
-        outcome = await pool.barrier.waitAll(() => pool.aliveCount, () => this.drainAll(), stallMs);
+      pool.barrier.release(this.round, startMs, service ? 0 : this.options.ticksPerControl);
+      while ((await pool.barrier.waitAll(() => pool.aliveCount, () => this.drainAll(), this.options.stallMs)) === 'stalled') {
+        this.onStall(releasedAt);
       }
-      if (outcome === 'stalled') break;
       const noticed = nowMs();
       this.drainAll();
       // Barrier invariant: every live shard finished exactly this round, and reported it.
@@ -339,13 +405,16 @@ export class Engine {
       }
       let lastArrival = 0;
       for (const l of pool.links) if (l.alive) lastArrival = Math.max(lastArrival, pool.barrier.arrivalMs(l.shard));
+      // Commands queued during the round go in before this round's deliveries (a realm registered now exists when its events arrive).
+      this.writeBarrierFrames();
       const routeStart = nowMs();
       const routed = this.router.route(this.round, {
-        deliver: (shard, frame) => this.atBarrierFrame(shard, frame),
+        deliver: (shard, frame) => this.pool!.links[shard]!.writer.sendFrame(frame),
         routed: this.emitter.listenerCount('routed') > 0 ? (frame, targets, tick) => this.emitRouted(frame, targets, tick) : undefined,
       });
       const routeEnd = nowMs();
       this.totalRouted += routed.events;
+      if (this.options.snapshotEvery > 0 && routed.frames.length > 0) this.sinceSnapshot.push({ tick: this.round, frames: routed.frames });
       const info = this.report(routed, {
         barrierMs: Math.max(0, noticed - lastArrival),
         routeMs: routeEnd - routeStart,
@@ -354,7 +423,28 @@ export class Engine {
       });
       scheduled += period;
       this.closeTick(info);
+      if (finalSnapshot !== null) {
+        await finalSnapshot.catch((e: unknown) => this.options.logger.error({ error: String(e) }, 'final snapshot failed'));
+        break;
+      }
       if (!realtime) await yieldToLoop();
+    }
+  }
+
+  /** A shard has not reached the barrier within stallMs: terminate it; it is replaced next round. */
+  private onStall(releasedAt: number): void {
+    const pool = this.pool!;
+    const late = pool.links.filter((l) => l.alive && pool.barrier.doneRound(l.shard) < this.round).map((l) => l.shard);
+    this.options.logger.error({ controlTick: this.round, shards: late, waitedMs: Math.round(nowMs() - releasedAt) }, 'shard stalled at the barrier; terminating it');
+    for (const shard of late) {
+      this.stalls++;
+      pool.kill(shard);
+      // The abort also rejects its task (and reports the death); mark it now so the barrier stops waiting.
+      const link = pool.links[shard]!;
+      if (link.alive) {
+        link.alive = false;
+        this.shardDied(shard, new Error(`stalled: no barrier arrival within ${this.options.stallMs} ms`));
+      }
     }
   }
 
@@ -367,6 +457,16 @@ export class Engine {
         { controlTick: info.controlTick, durationMs: +info.durationMs.toFixed(3), barrierMs: +info.barrierMs.toFixed(3), events: info.eventsRouted, realms: this.registry.size },
         'control tick',
       );
+    }
+    // From here on, commands belong to the next round (and journal records carry its tick).
+    this.round++;
+    const every = this.options.snapshotEvery;
+    if (every > 0 && info.controlTick % every === 0 && this.snapshotting === null && this.state === 'running') {
+      this.snapshotting = this.takeSnapshot(this.store === null ? 'memory' : 'persist')
+        .catch((e: unknown) => log.error({ error: String(e) }, 'snapshot failed'))
+        .finally(() => {
+          this.snapshotting = null;
+        });
     }
     this.emitter.emit('controlTick', info);
     this.tickWaiters.resolveWhere((n) => n <= info.controlTick, info);
@@ -531,13 +631,59 @@ export class Engine {
   private shardDied(shard: number, error: unknown): void {
     if (this.state !== 'running') return;
     const message = error instanceof Error ? error.message : String(error);
+    this.shardFailures++;
     this.options.logger.error({ shard, error: message }, 'shard died');
+    this.atBarrier.clear(shard);
     for (const rec of this.registry.all()) {
       if (rec.shard !== shard) continue;
-      rec.state = 'error';
+      rec.state = 'syncing';
       rec.error = `${ErrorCode.SHARD_FAILED}: shard ${shard} died: ${message}`;
       this.emitChange(rec, 'state');
-      if (this.bootWaiters.has(rec.slot)) this.bootWaiters.resolve(rec.slot, this.registry.info(rec));
+    }
+    this.pendingRestarts.add(shard);
+  }
+
+  /**
+   * Replaces dead shards (within the restart budget) before the next round: new thread, new
+   * rings, the directory, then every realm it hosted from the last snapshot, then the events
+   * and inputs those realms missed since that snapshot.
+   */
+  private restartShards(): void {
+    if (this.pendingRestarts.size === 0) return;
+    const pool = this.pool!;
+    for (const shard of [...this.pendingRestarts].sort((a, b) => a - b)) {
+      this.pendingRestarts.delete(shard);
+      const realms = [...this.registry.all()].filter((r) => r.shard === shard).sort((a, b) => a.slot - b.slot);
+      if (!this.restartBudget.take(shard, Date.now())) {
+        this.deadShards.add(shard);
+        this.options.logger.error({ shard, maxRestarts: this.options.maxRestarts, periodMs: this.options.restartPeriodMs }, 'shard restart budget exhausted; its realms are failed');
+        for (const rec of realms) {
+          rec.state = 'error';
+          rec.error = `${ErrorCode.SHARD_FAILED}: shard ${shard} exceeded ${this.options.maxRestarts} restarts in ${this.options.restartPeriodMs} ms`;
+          this.emitChange(rec, 'state');
+        }
+        continue;
+      }
+      this.restarts++;
+      pool.restart(shard, this.round - 1);
+      const all = [...this.registry.all()].map((r): [number, string] => [r.slot, r.reg.realmId]);
+      this.atBarrier.push(shard, buildFrame(this.fields(FrameKind.DIRECTORY, shard, 0), encode({ add: all, remove: [] })));
+      const snapshots = new Map((this.lastSnapshot?.realms ?? []).map((r) => [r.slot, r.host]));
+      const mine = new Set<number>();
+      for (const rec of realms) {
+        mine.add(rec.slot);
+        this.command(rec, FrameKind.ADD_REALM, this.addPayload(rec, snapshots.get(rec.slot)));
+        if (rec.watchers > 0) this.command(rec, FrameKind.WATCH, null);
+      }
+      let replayed = 0;
+      for (const batch of this.sinceSnapshot) {
+        replayed += this.router.redeliver(batch.frames, batch.tick, (slot) => mine.has(slot), { deliver: (sh, frame) => this.atBarrier.push(sh, frame) });
+      }
+      for (const inp of this.inputsSinceSnapshot) {
+        const rec = this.registry.bySlotId(inp.slot);
+        if (rec !== undefined && mine.has(inp.slot)) this.command(rec, FrameKind.INPUT, { player: inp.player, data: inp.data });
+      }
+      this.options.logger.warn({ shard, realms: realms.length, fromSnapshot: this.lastSnapshot?.controlTick ?? null, eventsReplayed: replayed }, 'shard replaced');
     }
   }
 
@@ -560,6 +706,10 @@ export class Engine {
 
   // ---- in-rings ----
 
+  private fields(kind: FrameFields['kind'], shard: number, slot: number, seq = 0): FrameFields {
+    return { kind, flags: 0, shard, source: slot, target: slot, seq, tick: 0, aux: 0 };
+  }
+
   /**
    * Frames for a realm's shard. `immediate` frames (inputs, watch, keyframes, queries) go into
    * the in-ring now in realtime mode; everything else — and everything in max mode, so runs
@@ -568,51 +718,202 @@ export class Engine {
   private command(rec: RealmRecord, kind: FrameFields['kind'], body: unknown, immediate = false, seq = 0): void {
     const limit = kind === FrameKind.INPUT ? this.options.maxPayloadBytes : this.maxCommandBytes;
     const payload = body === null ? new Uint8Array(0) : this.encodeBounded(body, limit);
-    const fields: FrameFields = { kind, flags: 0, shard: rec.shard, source: rec.slot, target: rec.slot, seq, tick: 0, aux: 0 };
-    if (immediate && this.options.mode === 'realtime') this.pool!.links[rec.shard]!.writer.send(fields, payload);
-    else {
-      this.atBarrier[rec.shard]!.push(fields);
-      this.atBarrierPayload[rec.shard]!.push(payload);
-    }
-  }
-
-  private atBarrierFrame(shard: number, frame: Uint8Array): void {
-    this.pool!.links[shard]!.writer.sendFrame(frame);
+    const fields = this.fields(kind, rec.shard, rec.slot, seq);
+    const link = this.pool!.links[rec.shard]!;
+    if (immediate && this.options.mode === 'realtime' && link.alive) link.writer.send(fields, payload);
+    else this.atBarrier.push(rec.shard, buildFrame(fields, payload));
   }
 
   private broadcastDirectory(d: { add: [number, string][]; remove: number[] }): void {
     const payload = encode(d);
-    for (let s = 0; s < this.options.shards; s++) {
-      this.atBarrier[s]!.push({ kind: FrameKind.DIRECTORY, flags: 0, shard: s, source: 0, target: 0, seq: 0, tick: 0, aux: 0 });
-      this.atBarrierPayload[s]!.push(payload);
-    }
+    for (let s = 0; s < this.options.shards; s++) this.atBarrier.push(s, buildFrame(this.fields(FrameKind.DIRECTORY, s, 0), payload));
   }
 
   /** Called while every shard waits at the barrier: backlog first, then queued commands, in order. */
   private writeBarrierFrames(): void {
     for (const link of this.pool!.links) {
-      const fields = this.atBarrier[link.shard]!;
-      const payloads = this.atBarrierPayload[link.shard]!;
-      for (let i = 0; i < fields.length; i++) link.writer.send(fields[i]!, payloads[i]!);
-      fields.length = 0;
-      payloads.length = 0;
+      if (!link.alive) continue;
       link.writer.flush();
+      this.atBarrier.flush(link.shard, (frame) => link.writer.sendFrame(frame));
     }
   }
 
-  private async query(realmId: string, what: 'entities' | 'snapshot'): Promise<Uint8Array> {
+  private async query(realmId: string, what: 'entities' | 'snapshot' | 'hash', immediate = true): Promise<Uint8Array> {
     this.requireRunning();
-    const rec = this.registry.require(realmId);
+    return this.queryRecord(this.registry.require(realmId), what, immediate);
+  }
+
+  private queryRecord(rec: RealmRecord, what: 'entities' | 'snapshot' | 'hash', immediate: boolean): Promise<Uint8Array> {
     const id = this.nextRequest++ >>> 0;
     const reply = new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.replies.delete(id);
-        reject(new TickverseError(ErrorCode.TIMEOUT, `realm "${realmId}" did not answer within ${QUERY_TIMEOUT_MS} ms`));
+        reject(new TickverseError(ErrorCode.TIMEOUT, `realm "${rec.reg.realmId}" did not answer within ${QUERY_TIMEOUT_MS} ms`));
       }, QUERY_TIMEOUT_MS);
       this.replies.set(id, { resolve, reject, timer });
     });
-    this.command(rec, FrameKind.QUERY, { what }, true, id);
+    this.command(rec, FrameKind.QUERY, { what }, immediate, id);
     return reply;
+  }
+
+  // ---- durability ----
+
+  private journal(rec: JournalRecord): Promise<void> {
+    if (this.store === null) return Promise.resolve();
+    const p = this.store.append(rec);
+    p.catch((e: unknown) => this.options.logger.error({ error: String(e), record: rec.t }, 'journal append failed'));
+    return p;
+  }
+
+  /**
+   * A consistent snapshot of every realm at the current barrier: the queries are queued with
+   * the barrier frames, so each shard answers before its next local tick. 'persist' writes it
+   * to the data directory (rotating the journal), 'memory' only keeps it for shard restarts,
+   * 'backup' just returns it.
+   */
+  private async takeSnapshot(mode: 'persist' | 'memory' | 'backup'): Promise<MultiverseSnapshot> {
+    const tick = this.round - 1;
+    const pool = this.pool!;
+    const recs = [...this.registry.all()].filter((r) => pool.links[r.shard]!.alive && r.state !== 'syncing');
+    const rotated = mode === 'persist' ? this.store!.startJournal(tick) : Promise.resolve();
+    const previous = new Map((this.lastSnapshot?.realms ?? []).map((r) => [r.slot, r]));
+    const realms = await Promise.all(
+      recs.map(async (rec): Promise<SnapshotRealm | undefined> => {
+        try {
+          const r = decode<{ snapshot: unknown; hash: number }>(await this.queryRecord(rec, 'snapshot', false));
+          return { slot: rec.slot, reg: rec.reg, state: rec.state, host: r.snapshot, hash: r.hash };
+        } catch {
+          return previous.get(rec.slot);
+        }
+      }),
+    );
+    const snap: MultiverseSnapshot = {
+      v: 1,
+      controlTick: tick,
+      createdAt: Date.now(),
+      externalSeq: this.externalSeq,
+      realms: realms.filter((r): r is SnapshotRealm => r !== undefined),
+    };
+    await rotated;
+    if (mode === 'backup') return snap;
+    if (mode === 'persist') await this.store!.writeSnapshot(snap);
+    this.lastSnapshot = snap;
+    this.sinceSnapshot = this.sinceSnapshot.filter((b) => b.tick > tick);
+    this.inputsSinceSnapshot = this.inputsSinceSnapshot.filter((i) => i.tick > tick);
+    return snap;
+  }
+
+  /** Writes a consistent backup of the whole multiverse to `path` (default: <dataDir>/backups/). */
+  async backup(path?: string): Promise<BackupReport> {
+    this.requireRunning();
+    const target = path ?? (this.store === null ? null : join(this.store.backupDir, `backup-${String(this.round - 1).padStart(12, '0')}-${Date.now()}.tvsnap`));
+    if (target === null) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'backup needs a path when the engine has no data directory');
+    const snap = await this.takeSnapshot('backup');
+    const bytes = await writeSnapshotFile(target, snap);
+    this.options.logger.info({ path: target, controlTick: snap.controlTick, realms: snap.realms.length }, 'backup written');
+    return { path: target, controlTick: snap.controlTick, realms: snap.realms.length, bytes };
+  }
+
+  private async scheduledBackup(): Promise<void> {
+    if (this.state !== 'running' || this.store === null) return;
+    try {
+      await this.backup();
+      await pruneFiles(this.store.backupDir, '.tvsnap', this.options.backupRetain);
+    } catch (e) {
+      this.options.logger.error({ error: String(e) }, 'scheduled backup failed');
+    }
+  }
+
+  /**
+   * Replaces the whole multiverse with a backup: every current realm is unregistered, every
+   * realm of the backup comes back at its backed-up state, and (with a data directory) a new
+   * snapshot makes the restore durable.
+   */
+  async restoreBackup(path: string): Promise<RestoreReport> {
+    this.requireRunning();
+    let snap: MultiverseSnapshot;
+    try {
+      snap = await readSnapshotFile(path);
+    } catch (e) {
+      throw new TickverseError(ErrorCode.INVALID_ARGUMENT, `cannot read backup ${path}: ${(e as Error).message}`);
+    }
+    for (const rec of [...this.registry.all()]) {
+      this.removeRealm(rec.reg.realmId);
+      await this.journal({ t: 'unreg', tick: this.round, realm: rec.reg.realmId });
+    }
+    const checked = await this.bootFromSnapshot(snap, false);
+    if (this.store !== null) await this.takeSnapshot('persist');
+    this.options.logger.info({ path, controlTick: snap.controlTick, realms: snap.realms.length, hashMismatches: checked.mismatches }, 'backup restored');
+    return { path, controlTick: snap.controlTick, realms: snap.realms.length, hashesChecked: checked.checked, hashMismatches: checked.mismatches };
+  }
+
+  /** Adds every realm of a snapshot at its snapshot state and checks its state hash before it ticks. */
+  private async bootFromSnapshot(snap: MultiverseSnapshot, keepSlots: boolean): Promise<{ checked: number; mismatches: number }> {
+    const checks: Promise<boolean>[] = [];
+    const boots: Promise<unknown>[] = [];
+    for (const r of snap.realms) {
+      const rec = this.addRealm(r.reg, keepSlots ? r.slot : undefined, r.host);
+      boots.push(this.bootWaiters.wait(rec.slot).catch(() => undefined));
+      // Queued right after ADD_REALM, so the shard hashes the restored state before any local tick.
+      checks.push(this.queryRecord(rec, 'hash', false).then((b) => decode<number>(b) === r.hash, () => false));
+      if (r.state === 'paused') this.command(rec, FrameKind.PAUSE, null);
+    }
+    const results = await Promise.all(checks);
+    await Promise.all(boots);
+    return { checked: results.length, mismatches: results.filter((ok) => !ok).length };
+  }
+
+  /** Brings back what the data directory holds: the newest snapshot, then the journal after it. */
+  private async recover(r: Recovered): Promise<RecoveryReport> {
+    const snap = r.snapshot;
+    this.externalSeq = snap?.externalSeq ?? 0;
+    const checked = snap === null ? { checked: 0, mismatches: 0 } : this.bootFromSnapshot(snap, true);
+    if (snap !== null) this.lastSnapshot = snap;
+    let replayed = 0;
+    for (const rec of r.records) {
+      try {
+        this.replay(rec);
+        replayed++;
+      } catch (e) {
+        this.options.logger.warn({ record: rec.t, error: String(e) }, 'journal record not replayed');
+      }
+    }
+    const c = await checked;
+    const report: RecoveryReport = {
+      snapshotTick: snap?.controlTick ?? null,
+      realmsRestored: snap?.realms.length ?? 0,
+      journalReplayed: replayed,
+      hashesChecked: c.checked,
+      hashMismatches: c.mismatches,
+      skippedFiles: r.skipped,
+    };
+    this.options.logger.info(report, 'recovered from the data directory');
+    return report;
+  }
+
+  /** Re-applies one acknowledged operation from the journal (without journaling it again). */
+  private replay(rec: JournalRecord): void {
+    switch (rec.t) {
+      case 'reg':
+        this.addRealm(rec.reg, rec.slot);
+        return;
+      case 'unreg':
+        this.removeRealm(rec.realm);
+        return;
+      case 'pause':
+      case 'resume':
+        this.command(this.registry.require(rec.realm), rec.t === 'pause' ? FrameKind.PAUSE : FrameKind.RESUME, null);
+        return;
+      case 'pub': {
+        const frame = new Uint8Array(rec.frame);
+        this.externalSeq = Math.max(this.externalSeq, new DataView(frame.buffer).getUint32(FrameHeader.SEQ, true));
+        this.routeExternal(frame);
+        return;
+      }
+      case 'input':
+        this.command(this.registry.require(rec.realm), FrameKind.INPUT, { player: rec.player, data: rec.data });
+        return;
+    }
   }
 
   private async lifecycle(realmId: string, kind: FrameFields['kind'], want: RealmState): Promise<RealmInfo> {
@@ -632,11 +933,15 @@ export class Engine {
   // ---- helpers ----
 
   private placeShard(): number {
-    // Least-loaded shard by entities, then realms; ties to the lowest shard.
+    // Least-loaded live shard by entities, then realms; ties to the lowest shard.
     const load = new Array<number>(this.options.shards).fill(0);
     for (const r of this.registry.all()) load[r.shard]! += 1000 + r.entities;
-    let best = 0;
-    for (let s = 1; s < load.length; s++) if (load[s]! < load[best]!) best = s;
+    let best = -1;
+    for (let s = 0; s < load.length; s++) {
+      if (this.deadShards.has(s)) continue;
+      if (best < 0 || load[s]! < load[best]!) best = s;
+    }
+    if (best < 0) throw new TickverseError(ErrorCode.SHARD_FAILED, 'no shard is available: every shard exhausted its restart budget');
     return best;
   }
 

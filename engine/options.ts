@@ -15,7 +15,15 @@ export interface ResolvedOptions {
   readonly maxRealms: number;
   readonly kindModules: readonly string[];
   readonly spin: number;
-  readonly stallControlTicks: number;
+  readonly stallMs: number;
+  readonly dataDir: string | null;
+  readonly snapshotEvery: number;
+  readonly snapshotRetain: number;
+  readonly backupEveryMs: number;
+  readonly backupRetain: number;
+  readonly maxRestarts: number;
+  readonly restartPeriodMs: number;
+  readonly shardResourceLimits: Readonly<{ maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number }>;
   readonly logger: EngineLogger;
 }
 
@@ -36,7 +44,8 @@ function int(o: Record<string, unknown>, name: string, def: number, min: number,
 
 const KNOWN = new Set([
   'shards', 'mode', 'tickHz', 'ticksPerControl', 'ringBytes', 'hashEvery', 'maxPayloadBytes',
-  'maxRealms', 'kindModules', 'spin', 'stallControlTicks', 'logger',
+  'maxRealms', 'kindModules', 'spin', 'stallMs', 'logger', 'dataDir', 'snapshotEvery', 'snapshotRetain',
+  'backupEveryMs', 'backupRetain', 'maxRestarts', 'restartPeriodMs', 'shardResourceLimits',
 ]);
 
 export function resolveOptions(input: EngineOptions | undefined): ResolvedOptions {
@@ -57,6 +66,12 @@ export function resolveOptions(input: EngineOptions | undefined): ResolvedOption
   if (typeof logger !== 'object' || logger === null || typeof (logger as EngineLogger).info !== 'function') {
     fail('logger', '[object]', 'a pino-compatible logger');
   }
+  const dataDir = o.dataDir ?? null;
+  if (dataDir !== null && (typeof dataDir !== 'string' || dataDir.length === 0)) fail('dataDir', dataDir, 'a directory path or null');
+  const limits = o.shardResourceLimits ?? {};
+  if (typeof limits !== 'object' || limits === null || !Object.values(limits).every((v) => typeof v === 'number' && v > 0)) {
+    fail('shardResourceLimits', limits, 'an object of positive numbers (maxOldGenerationSizeMb, maxYoungGenerationSizeMb, stackSizeMb)');
+  }
   return Object.freeze({
     shards: int(o, 'shards', Math.max(1, availableParallelism()), 1, 256),
     mode,
@@ -68,7 +83,15 @@ export function resolveOptions(input: EngineOptions | undefined): ResolvedOption
     maxRealms: int(o, 'maxRealms', 100_000, 1, 10_000_000),
     kindModules: Object.freeze([...(kindModules as string[])]),
     spin: int(o, 'spin', mode === 'max' ? 2000 : 0, 0, 10_000_000),
-    stallControlTicks: int(o, 'stallControlTicks', 50, 1, 1_000_000),
+    stallMs: int(o, 'stallMs', 5_000, 10, 3_600_000),
+    dataDir: dataDir as string | null,
+    snapshotEvery: int(o, 'snapshotEvery', dataDir === null ? 0 : 10, 0, 1_000_000),
+    snapshotRetain: int(o, 'snapshotRetain', 3, 2, 1000),
+    backupEveryMs: int(o, 'backupEveryMs', 0, 0, 365 * 86_400_000),
+    backupRetain: int(o, 'backupRetain', 5, 1, 1000),
+    maxRestarts: int(o, 'maxRestarts', 3, 0, 1000),
+    restartPeriodMs: int(o, 'restartPeriodMs', 60_000, 1, 86_400_000),
+    shardResourceLimits: Object.freeze({ ...(limits as object) }),
     logger: logger as EngineLogger,
   });
 }

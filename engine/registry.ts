@@ -35,16 +35,18 @@ export class Registry {
     return this.byId.size;
   }
 
-  add(reg: ValidRegistration, shard: number, controlTick: number): RealmRecord {
+  /** `slot` is given when a realm comes back from a snapshot or the journal, so its slot is stable. */
+  add(reg: ValidRegistration, shard: number, controlTick: number, slot?: number): RealmRecord {
     if (this.byId.has(reg.realmId)) {
       throw new TickverseError(ErrorCode.DUPLICATE_REALM, `realm "${reg.realmId}" is already registered`, { realmId: reg.realmId });
     }
     if (this.byId.size >= this.maxRealms) {
       throw new TickverseError(ErrorCode.REALM_LIMIT, `the engine holds its maximum of ${this.maxRealms} realms`);
     }
+    if (slot !== undefined && this.bySlot.has(slot)) slot = undefined;
     const rec: RealmRecord = {
       reg,
-      slot: this.nextSlot++,
+      slot: slot ?? this.nextSlot,
       shard,
       state: 'booting',
       localTick: 0,
@@ -60,6 +62,7 @@ export class Registry {
       canonical: canonicalStat7(reg.stat7),
       hash: stat7Hash(reg.stat7),
     };
+    this.nextSlot = Math.max(this.nextSlot, rec.slot + 1);
     this.byId.set(reg.realmId, rec);
     this.bySlot.set(rec.slot, rec);
     return rec;

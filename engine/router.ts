@@ -79,18 +79,39 @@ export class Router {
     this.invalidate();
   }
 
-  route(controlTick: number, sink: RouteSink): RouteResult {
+  /** Routes the batch collected since the last call; returns its frames (sorted) for the recovery journal. */
+  route(controlTick: number, sink: RouteSink): RouteResult & { frames: Uint8Array[] } {
     const batch = this.batch;
     this.batch = [];
     this.order = 0;
     // External events (source 0xffffffff) sort after realm events of the same tick.
     batch.sort((a, b) => a.source - b.source || a.seq - b.seq || a.order - b.order);
+    const r = this.routeSorted(batch, controlTick, sink, null);
+    return { ...r, frames: batch.map((p) => p.frame) };
+  }
+
+  /**
+   * Routes an earlier tick's events again, only to realms that `only` accepts: a replaced
+   * shard's realms, restored from a snapshot, catch up on what they missed. Transfers are
+   * not replayed (the entity already moved).
+   */
+  redeliver(frames: readonly Uint8Array[], controlTick: number, only: (slot: number) => boolean, sink: RouteSink): number {
+    const batch = frames
+      .filter((f) => f[FrameHeader.KIND] === FrameKind.EVENT)
+      .map((frame, order) => {
+        const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+        return { source: v.getUint32(FrameHeader.SOURCE, true), seq: v.getUint32(FrameHeader.SEQ, true), order, frame };
+      });
+    return this.routeSorted(batch, controlTick, { deliver: sink.deliver }, only).deliveries;
+  }
+
+  private routeSorted(batch: Pending[], controlTick: number, sink: RouteSink, only: ((slot: number) => boolean) | null): RouteResult {
     const r: RouteResult = { events: 0, deliveries: 0, transfers: 0, bounced: 0, undeliverable: 0 };
     for (const p of batch) {
       const view = new DataView(p.frame.buffer, p.frame.byteOffset, p.frame.byteLength);
       const kind = view.getUint8(FrameHeader.KIND);
       if (kind === FrameKind.TRANSFER) this.transfer(p, view, controlTick, sink, r);
-      else this.event(p, view, controlTick, sink, r);
+      else this.event(p, view, controlTick, sink, r, only);
     }
     return r;
   }
@@ -115,12 +136,13 @@ export class Router {
     return sel.matches;
   }
 
-  private event(p: Pending, view: DataView, controlTick: number, sink: RouteSink, r: RouteResult): void {
+  private event(p: Pending, view: DataView, controlTick: number, sink: RouteSink, r: RouteResult, only: ((slot: number) => boolean) | null): void {
     r.events++;
     const flags = view.getUint8(FrameHeader.FLAGS);
     const targets = this.targets(flags, view.getUint32(FrameHeader.TARGET, true));
     const delivered: number[] = [];
     for (const slot of targets) {
+      if (only !== null && !only(slot)) continue;
       const rec = this.registry.bySlotId(slot);
       if (rec === undefined || !ACCEPTS.has(rec.state)) {
         if (flags === TargetKind.UNICAST) r.undeliverable++;

@@ -26,8 +26,24 @@ export interface EngineOptions {
   kindModules?: string[];
   /** Spin iterations a shard tries before sleeping on the barrier (helps when shards <= cores). Default 0 in realtime, 2000 in max. */
   spin?: number;
-  /** Control ticks a shard may be late before it is reported as stalled. Default 50. */
-  stallControlTicks?: number;
+  /** A shard that has not reached the barrier this long after the last progress is stalled: it is replaced. Default 5,000 ms. */
+  stallMs?: number;
+  /** Data directory for snapshots and the journal; null = no persistence. Default null (main.ts uses ./data). */
+  dataDir?: string | null;
+  /** Snapshot every N control ticks (also kept in memory to restore a failed shard); 0 = never. Default 10 with a dataDir, else 0. */
+  snapshotEvery?: number;
+  /** Snapshots kept in the data directory (>= 2). Default 3. */
+  snapshotRetain?: number;
+  /** Automatic backups into <dataDir>/backups every N ms; 0 = off. Default 0. */
+  backupEveryMs?: number;
+  /** Automatic backups kept. Default 5. */
+  backupRetain?: number;
+  /** Shard restarts allowed per restartPeriodMs before its realms are marked failed (OTP-style intensity). Default 3. */
+  maxRestarts?: number;
+  /** Default 60,000 ms. */
+  restartPeriodMs?: number;
+  /** Worker heap limits for each shard (Node resourceLimits). */
+  shardResourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
   /** A pino-compatible logger; default: silent. */
   logger?: EngineLogger;
 }
@@ -90,6 +106,52 @@ export interface PublishReceipt {
   /** Control tick at which the event is routed. */
   controlTick: number;
   seq: number;
+  /** Resolves once the event is journaled (at once without a data directory): acknowledge after it. */
+  durable: Promise<void>;
+}
+
+export interface RecoveryReport {
+  /** Control tick of the snapshot restored, or null if the data directory had none. */
+  snapshotTick: number | null;
+  realmsRestored: number;
+  journalReplayed: number;
+  /** Restored realms whose state hash was compared with the one recorded in the snapshot, and how many differed. */
+  hashesChecked: number;
+  hashMismatches: number;
+  skippedFiles: string[];
+}
+
+export interface RestoreReport {
+  path: string;
+  controlTick: number;
+  realms: number;
+  hashesChecked: number;
+  hashMismatches: number;
+}
+
+export interface BackupReport {
+  path: string;
+  controlTick: number;
+  realms: number;
+  bytes: number;
+}
+
+export interface EngineStats {
+  controlTick: number;
+  realms: number;
+  shards: number;
+  shardsAlive: number;
+  uptimeMs: number;
+  last: ControlTickInfo | null;
+  realmsByState: Record<RealmState, number>;
+  eventsRouted: number;
+  barrierViolations: number;
+  /** Shard threads replaced after dying or stalling, shard deaths seen, and stalls detected. */
+  shardRestarts: number;
+  shardFailures: number;
+  shardStalls: number;
+  lastSnapshot: { controlTick: number; ageMs: number } | null;
+  recovery: RecoveryReport | null;
 }
 
 /** A routed cross-realm event, as reported to observers (the gateway's subscribers). */

@@ -6,6 +6,7 @@ export const BarrierSlot = {
   STOP: 2, // 1 = shards leave their loop
   SHARDS: 3, // number of shards
   SLEEP: 4, // a slot nobody writes: shards Atomics.wait on it to pace realtime ticks
+  TICKS: 5, // local ticks in the released round; 0 = a service round (commands and queries only)
   DONE_BASE: 8, // DONE_BASE + shard: last round the shard finished
 } as const;
 

@@ -1,9 +1,10 @@
 // Single-producer/single-consumer ring of length-prefixed frames in one SharedArrayBuffer.
 //
-// Layout: [control: 2 × 64-byte lines of Int32 slots][data: capacity bytes].
-// Positions are monotonic byte counters wrapped to int32; `pos & (capacity - 1)` is the
-// offset in the data region, `head - tail` the bytes in use (so full ≠ empty without a
-// spare slot). A frame is an 8-byte prefix (u32 length, 4 spare bytes) then the payload,
+// Layout: [control: 256 bytes of Int32 slots (RingSlot)][data: capacity bytes].
+// Positions are byte counters modulo 2 × capacity: `pos & (capacity - 1)` is the offset in
+// the data region and `(head - tail) mod 2·capacity` the bytes in use, so a full ring and an
+// empty one differ without a spare slot, and positions stay small integers (V8 Smis: no
+// boxed numbers in fields, however long the ring runs). A frame is an 8-byte prefix (u32 length, 4 spare bytes) then the payload,
 // padded to 8 bytes, never split across the end: when the space left before the end is
 // too small, the producer writes a WRAP marker there and the frame starts at offset 0.
 // The 8-byte prefix keeps every payload 8-byte aligned (a Float64Array over it is legal).
@@ -12,23 +13,24 @@
 // the consumer Atomics.load(HEAD) (acquire), reads frames, then Atomics.store(TAIL).
 // Only the producer writes HEAD, OVERFLOWS, HIGH_WATER, WRITTEN; only the consumer writes TAIL, READ.
 
-/** Int32 slot indexes in the control area. Producer-owned slots share the first cache line,
- *  consumer-owned slots the second, so the two threads do not invalidate each other's line. */
+/** Int32 slot indexes in the control area, one 64-byte cache line per writer and purpose:
+ *  the consumer polls HEAD's line and the producer TAIL's, so nothing else is written there
+ *  (a producer retrying on a full ring bumps OVERFLOWS without disturbing the consumer). */
 export const RingSlot = {
   HEAD: 0, // producer: write position (published frames end here)
-  OVERFLOWS: 1, // producer: failed reserve() calls (the frame was kept by the caller, not lost)
-  HIGH_WATER: 2, // producer: max bytes in use seen at a reserve()
-  WRITTEN: 3, // producer: frames committed (wraps at 2^32)
-  CAPACITY: 4, // set once by create(): attach() checks it to refuse a foreign buffer
+  WRITTEN: 1, // producer: frames committed (wraps at 2^32), written with HEAD
   TAIL: 16, // consumer: read position (space before it is free)
-  READ: 17, // consumer: frames consumed (wraps at 2^32)
+  READ: 17, // consumer: frames consumed (wraps at 2^32), written with TAIL
+  OVERFLOWS: 32, // producer: failed reserve() calls (the frame was kept by the caller, not lost)
+  HIGH_WATER: 33, // producer: max bytes in use seen at a reserve()
+  CAPACITY: 34, // set once by create(): attach() checks it to refuse a foreign buffer
 } as const;
 
-const CONTROL_BYTES = 128;
+const CONTROL_BYTES = 256;
 const PREFIX = 8;
 const WRAP = -1; // length prefix that means "skip to offset 0"
 const MIN_CAPACITY = 1024;
-const MAX_CAPACITY = 2 ** 30; // positions are int32: used bytes must stay below 2^31
+const MAX_CAPACITY = 2 ** 29; // positions < 2 × capacity stay Smis (< 2^30)
 
 export type FrameVisitor = (bytes: Uint8Array, offset: number, length: number) => void;
 
@@ -40,12 +42,14 @@ export class FrameRing {
   readonly view: DataView;
   private readonly ctl: Int32Array;
   private readonly words: Int32Array; // the data region as int32, for prefixes (always 8-aligned)
-  private readonly mask: number;
+  private readonly mask: number; // offset = pos & mask
+  private readonly posMask: number; // positions wrap at 2 × capacity
   private readonly maxLength: number;
   private readonly publishEvery: number;
   private pending = false; // a reserve() succeeded and awaits commit()
   private next = 0; // HEAD after the pending frame
-  private highWaterSeen: number;
+  private highWaterSeen: number; // producer: HIGH_WATER as this object last saw it
+  private tailSeen: number; // producer: TAIL as last read
   // Set by locate(): where the frame at the read position starts and how long it is.
   private frameAt = 0;
   private frameLength = 0;
@@ -60,7 +64,7 @@ export class FrameRing {
   static attach(sab: SharedArrayBuffer): FrameRing {
     if (!(sab instanceof SharedArrayBuffer)) throw new TypeError(`FrameRing.attach needs a SharedArrayBuffer; received ${String(sab)}`);
     const capacity = sab.byteLength - CONTROL_BYTES;
-    checkCapacity('sab.byteLength - 128', capacity);
+    checkCapacity(`sab.byteLength - ${CONTROL_BYTES}`, capacity);
     const stored = Atomics.load(new Int32Array(sab, 0, CONTROL_BYTES / 4), RingSlot.CAPACITY);
     if (stored !== capacity) throw new RangeError(`FrameRing.attach: buffer is not a FrameRing (capacity slot ${stored}, expected ${capacity})`);
     return new FrameRing(sab);
@@ -74,11 +78,13 @@ export class FrameRing {
     this.view = new DataView(sab, CONTROL_BYTES, this.capacity);
     this.words = new Int32Array(sab, CONTROL_BYTES, this.capacity / 4);
     this.mask = this.capacity - 1;
+    this.posMask = 2 * this.capacity - 1;
     // Half the ring: a frame then always fits once the consumer has caught up, wherever HEAD is.
     this.maxLength = this.capacity / 2 - PREFIX;
     // The consumer publishes TAIL once per drain, or sooner after freeing a quarter of the ring.
     this.publishEvery = this.capacity / 4;
     this.highWaterSeen = Atomics.load(this.ctl, RingSlot.HIGH_WATER);
+    this.tailSeen = Atomics.load(this.ctl, RingSlot.TAIL);
   }
 
   /** Largest frame (payload bytes) that reserve() accepts. */
@@ -100,10 +106,18 @@ export class FrameRing {
     const need = (length + PREFIX + 7) & ~7;
     const toEnd = this.capacity - off;
     const total = toEnd >= need ? need : toEnd + need; // a wrap also spends the tail end
-    const used = ((head - Atomics.load(ctl, RingSlot.TAIL)) | 0) + total;
-    if (used > this.capacity) {
-      Atomics.add(ctl, RingSlot.OVERFLOWS, 1);
-      return -1;
+    // The consumer's TAIL, as last read, can only be behind: `used` is an upper bound. Re-reading
+    // TAIL only when that bound passes the high-water mark keeps the producer off the consumer's
+    // cache line most of the time, and still records every new maximum exactly.
+    let used = ((head - this.tailSeen) & this.posMask) + total;
+    if (used > this.highWaterSeen) {
+      this.tailSeen = Atomics.load(ctl, RingSlot.TAIL);
+      used = ((head - this.tailSeen) & this.posMask) + total;
+      if (used > this.capacity + 8) {
+        Atomics.add(ctl, RingSlot.OVERFLOWS, 1);
+        return -1;
+      }
+      if (used > this.highWaterSeen) this.raiseHighWater(used);
     }
     let at = off;
     if (total !== need) {
@@ -111,9 +125,8 @@ export class FrameRing {
       at = 0;
     }
     this.words[at >> 2] = length;
-    this.next = (head + total) | 0;
+    this.next = (head + total) & this.posMask;
     this.pending = true;
-    if (used > this.highWaterSeen) this.raiseHighWater(used);
     return at + PREFIX;
   }
 
@@ -161,14 +174,16 @@ export class FrameRing {
         tail = this.locate(tail);
         n++;
         visit(this.bytes, this.frameAt, this.frameLength);
-        if (((tail - published) | 0) >= this.publishEvery) {
+        if (((tail - published) & this.posMask) >= this.publishEvery) {
           Atomics.store(ctl, RingSlot.TAIL, tail);
           published = tail;
         }
       }
     } finally {
-      if (tail !== published) Atomics.store(ctl, RingSlot.TAIL, tail);
-      ctl[RingSlot.READ] = (ctl[RingSlot.READ]! + n) | 0;
+      if (n > 0) {
+        ctl[RingSlot.READ] = (ctl[RingSlot.READ]! + n) | 0; // published by the TAIL store
+        if (tail !== published) Atomics.store(ctl, RingSlot.TAIL, tail);
+      }
     }
     return n;
   }
@@ -187,8 +202,11 @@ export class FrameRing {
 
   // ---- either side ----
 
+  /** Bytes in use, wrap padding included. TAIL is read first so a concurrent reader never sees
+   *  the consumer ahead of the producer; the clamp covers both moving in between. */
   usedBytes(): number {
-    return (Atomics.load(this.ctl, RingSlot.HEAD) - Atomics.load(this.ctl, RingSlot.TAIL)) | 0;
+    const tail = Atomics.load(this.ctl, RingSlot.TAIL);
+    return Math.min(this.capacity, (Atomics.load(this.ctl, RingSlot.HEAD) - tail) & this.posMask);
   }
 
   overflows(): number {
@@ -212,13 +230,13 @@ export class FrameRing {
     let off = tail & this.mask;
     let length = this.words[off >> 2]!;
     if (length === WRAP) {
-      tail = (tail + this.capacity - off) | 0;
+      tail = (tail + this.capacity - off) & this.posMask;
       off = 0;
       length = this.words[0]!;
     }
     this.frameAt = off + PREFIX;
     this.frameLength = length;
-    return (tail + ((length + PREFIX + 7) & ~7)) | 0;
+    return (tail + ((length + PREFIX + 7) & ~7)) & this.posMask;
   }
 
   private raiseHighWater(used: number): void {

@@ -22,7 +22,8 @@ export interface DirectoryPayload {
 
 /** QUERY (target = realm slot, seq = request id) → REPLY with the same seq. */
 export interface QueryPayload {
-  what: 'entities' | 'snapshot';
+  /** entities → EntityView[]; snapshot → {snapshot, hash}; hash → number. */
+  what: 'entities' | 'snapshot' | 'hash';
 }
 
 /** REPLY flags */

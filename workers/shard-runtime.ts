@@ -89,7 +89,14 @@ export class ShardRuntime implements RealmPort {
     this.localTicks = 0;
     this.entityUpdates = 0;
     this.busyMs = 0;
-    for (let i = 0; i < this.init.ticksPerControl; i++) {
+    const ticks = Atomics.load(this.ints, BarrierSlot.TICKS);
+    if (ticks === 0) {
+      // Service round (e.g. the final snapshot at shutdown): commands and queries, no simulation.
+      this.drainIn();
+      this.outbox.flush();
+      return;
+    }
+    for (let i = 0; i < ticks; i++) {
       if (realtime) {
         const due = start + i * this.dtMs;
         for (let wait = due - now(); wait > 0.2 && !this.stopped(); wait = due - now()) {
@@ -250,7 +257,9 @@ export class ShardRuntime implements RealmPort {
       this.send(FrameKind.REPLY, ReplyFlag.ERROR, h.target, h.seq, 0, err);
       return;
     }
-    const result = encode(q.what === 'snapshot' ? host.snapshot() : host.views());
+    const result = encode(
+      q.what === 'snapshot' ? { snapshot: host.snapshot(), hash: host.hash() } : q.what === 'hash' ? host.hash() : host.views(),
+    );
     if (result.length > this.outbox.maxPayload) {
       const err = encode({ code: ErrorCode.PAYLOAD_TOO_LARGE, message: `the ${q.what} of realm "${host.id}" is ${result.length} bytes; the ring carries at most ${this.outbox.maxPayload}` });
       this.send(FrameKind.REPLY, ReplyFlag.ERROR, h.target, h.seq, 0, err);
