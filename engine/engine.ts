@@ -60,7 +60,7 @@ export class Engine {
   private readonly tickWaiters = new Waiters<number, ControlTickInfo>();
   private readonly bootWaiters = new Waiters<number, RealmInfo>();
   private readonly booted: RealmRecord[] = [];
-  private readonly replies = new Map<number, { resolve(b: Uint8Array): void; reject(e: unknown): void; timer: NodeJS.Timeout }>();
+  private readonly replies = new Map<number, { resolve(b: Uint8Array): void; reject(e: unknown): void; timer: NodeJS.Timeout; shard: number }>();
   private readonly atBarrier: BarrierQueue;
   private store: DataStore | null = null;
   private lastSnapshot: MultiverseSnapshot | null = null;
@@ -155,18 +155,19 @@ export class Engine {
     clearInterval(this.backupTimer);
     this.pool?.barrier.nudge();
     await this.loopDone;
-    await this.snapshotting?.catch(() => undefined);
-    await this.pool?.stop();
-    await this.store?.close();
-    clearInterval(this.keepAlive);
+    // No more rounds: questions still queued for the shards will not be answered.
     const err = new TickverseError(ErrorCode.ENGINE_STOPPED, 'the engine stopped');
-    this.tickWaiters.rejectAll(err);
-    this.bootWaiters.rejectAll(err);
     for (const [id, r] of this.replies) {
       clearTimeout(r.timer);
       r.reject(err);
       this.replies.delete(id);
     }
+    await this.snapshotting?.catch(() => undefined);
+    await this.pool?.stop();
+    await this.store?.close();
+    clearInterval(this.keepAlive);
+    this.tickWaiters.rejectAll(err);
+    this.bootWaiters.rejectAll(err);
     this.state = 'stopped';
     this.options.logger.info({ controlTick: this.controlTick }, 'engine stopped');
   }
@@ -373,6 +374,15 @@ export class Engine {
     };
   }
 
+  /** Fault injection for operators and tests: terminates a shard's thread now, mid-tick; it is replaced as if it had crashed. */
+  killShard(shard: number): void {
+    this.requireRunning();
+    if (!Number.isInteger(shard) || shard < 0 || shard >= this.options.shards) {
+      throw new TickverseError(ErrorCode.INVALID_ARGUMENT, `shard must be an integer from 0 to ${this.options.shards - 1}; received ${shard}`);
+    }
+    this.pool!.kill(shard);
+  }
+
   // ---- control loop ----
 
   private async loop(): Promise<void> {
@@ -431,6 +441,16 @@ export class Engine {
     }
   }
 
+  /**
+   * Periodic snapshots wait until no shard is down and no realm is being restored: a snapshot
+   * must hold every realm at one barrier, and a restored realm's catch-up log must stay intact.
+   */
+  private settled(): boolean {
+    if (this.pendingRestarts.size > 0) return false;
+    for (const r of this.registry.all()) if (r.state === 'syncing') return false;
+    return true;
+  }
+
   /** A shard has not reached the barrier within stallMs: terminate it; it is replaced next round. */
   private onStall(releasedAt: number): void {
     const pool = this.pool!;
@@ -461,7 +481,7 @@ export class Engine {
     // From here on, commands belong to the next round (and journal records carry its tick).
     this.round++;
     const every = this.options.snapshotEvery;
-    if (every > 0 && info.controlTick % every === 0 && this.snapshotting === null && this.state === 'running') {
+    if (every > 0 && info.controlTick % every === 0 && this.snapshotting === null && this.state === 'running' && this.settled()) {
       this.snapshotting = this.takeSnapshot(this.store === null ? 'memory' : 'persist')
         .catch((e: unknown) => log.error({ error: String(e) }, 'snapshot failed'))
         .finally(() => {
@@ -634,6 +654,13 @@ export class Engine {
     this.shardFailures++;
     this.options.logger.error({ shard, error: message }, 'shard died');
     this.atBarrier.clear(shard);
+    // Questions the dead shard will never answer fail now rather than at their timeout.
+    for (const [id, r] of this.replies) {
+      if (r.shard !== shard) continue;
+      this.replies.delete(id);
+      clearTimeout(r.timer);
+      r.reject(new TickverseError(ErrorCode.SHARD_FAILED, `shard ${shard} died before answering`));
+    }
     for (const rec of this.registry.all()) {
       if (rec.shard !== shard) continue;
       rec.state = 'syncing';
@@ -750,7 +777,7 @@ export class Engine {
         this.replies.delete(id);
         reject(new TickverseError(ErrorCode.TIMEOUT, `realm "${rec.reg.realmId}" did not answer within ${QUERY_TIMEOUT_MS} ms`));
       }, QUERY_TIMEOUT_MS);
-      this.replies.set(id, { resolve, reject, timer });
+      this.replies.set(id, { resolve, reject, timer, shard: rec.shard });
     });
     this.command(rec, FrameKind.QUERY, { what }, immediate, id);
     return reply;
