@@ -803,6 +803,7 @@ export class Engine {
     const pool = this.pool!;
     const recs = [...this.registry.all()].filter((r) => pool.links[r.shard]!.alive && r.state !== 'syncing');
     const rotated = mode === 'persist' ? this.store!.startJournal(tick) : Promise.resolve();
+    rotated.catch(() => undefined); // awaited below; a failure surfaces there, not as an unhandled rejection
     const previous = new Map((this.lastSnapshot?.realms ?? []).map((r) => [r.slot, r]));
     const realms = await Promise.all(
       recs.map(async (rec): Promise<SnapshotRealm | undefined> => {
