@@ -1,17 +1,19 @@
 // Single-producer/single-consumer ring of length-prefixed frames in one SharedArrayBuffer.
+// One FrameRing object per side: the producer's object caches what it last read of TAIL.
 //
 // Layout: [control: 256 bytes of Int32 slots (RingSlot)][data: capacity bytes].
 // Positions are byte counters modulo 2 × capacity: `pos & (capacity - 1)` is the offset in
 // the data region and `(head - tail) mod 2·capacity` the bytes in use, so a full ring and an
-// empty one differ without a spare slot, and positions stay small integers (V8 Smis: no
-// boxed numbers in fields, however long the ring runs). A frame is an 8-byte prefix (u32 length, 4 spare bytes) then the payload,
-// padded to 8 bytes, never split across the end: when the space left before the end is
-// too small, the producer writes a WRAP marker there and the frame starts at offset 0.
-// The 8-byte prefix keeps every payload 8-byte aligned (a Float64Array over it is legal).
+// empty one differ without a spare slot, and positions stay V8 small integers for rings up
+// to 512 MiB (no boxed numbers in fields, however long the ring runs).
+// A frame is an 8-byte prefix (u32 length, 4 spare bytes) then the payload, padded to 8
+// bytes, and never split across the end: when the space left before the end is too small,
+// the producer writes a WRAP marker there and the frame starts at offset 0. The 8-byte
+// prefix keeps every payload 8-byte aligned (a Float64Array over it is legal).
 //
 // Memory order: the producer writes the frame bytes, then Atomics.store(HEAD) (release);
 // the consumer Atomics.load(HEAD) (acquire), reads frames, then Atomics.store(TAIL).
-// Only the producer writes HEAD, OVERFLOWS, HIGH_WATER, WRITTEN; only the consumer writes TAIL, READ.
+// Only the producer writes HEAD, WRITTEN, OVERFLOWS, HIGH_WATER; only the consumer TAIL, READ.
 
 /** Int32 slot indexes in the control area, one 64-byte cache line per writer and purpose:
  *  the consumer polls HEAD's line and the producer TAIL's, so nothing else is written there
@@ -30,7 +32,7 @@ const CONTROL_BYTES = 256;
 const PREFIX = 8;
 const WRAP = -1; // length prefix that means "skip to offset 0"
 const MIN_CAPACITY = 1024;
-const MAX_CAPACITY = 2 ** 29; // positions < 2 × capacity stay Smis (< 2^30)
+const MAX_CAPACITY = 2 ** 30; // positions < 2^31 fit int32 arithmetic (and stay Smis up to 2^29)
 
 export type FrameVisitor = (bytes: Uint8Array, offset: number, length: number) => void;
 
@@ -113,11 +115,14 @@ export class FrameRing {
     if (used > this.highWaterSeen) {
       this.tailSeen = Atomics.load(ctl, RingSlot.TAIL);
       used = ((head - this.tailSeen) & this.posMask) + total;
-      if (used > this.capacity + 8) {
+      if (used > this.capacity) {
         Atomics.add(ctl, RingSlot.OVERFLOWS, 1);
         return -1;
       }
-      if (used > this.highWaterSeen) this.raiseHighWater(used);
+      if (used > this.highWaterSeen) {
+        this.highWaterSeen = used;
+        Atomics.store(ctl, RingSlot.HIGH_WATER, used);
+      }
     }
     let at = off;
     if (total !== need) {
@@ -171,7 +176,7 @@ export class FrameRing {
     let n = 0;
     try {
       while (tail !== head && n < maxFrames) {
-        tail = this.locate(tail);
+        tail = this.locate(tail, head);
         n++;
         visit(this.bytes, this.frameAt, this.frameLength);
         if (((tail - published) & this.posMask) >= this.publishEvery) {
@@ -192,8 +197,9 @@ export class FrameRing {
   pop(): Uint8Array | null {
     const ctl = this.ctl;
     const tail = ctl[RingSlot.TAIL]!;
-    if (tail === Atomics.load(ctl, RingSlot.HEAD)) return null;
-    const next = this.locate(tail);
+    const head = Atomics.load(ctl, RingSlot.HEAD);
+    if (tail === head) return null;
+    const next = this.locate(tail, head);
     const frame = this.bytes.slice(this.frameAt, this.frameAt + this.frameLength);
     ctl[RingSlot.READ] = (ctl[RingSlot.READ]! + 1) | 0;
     Atomics.store(ctl, RingSlot.TAIL, next);
@@ -225,25 +231,25 @@ export class FrameRing {
     return Atomics.load(this.ctl, RingSlot.READ) >>> 0;
   }
 
-  /** Sets frameAt/frameLength for the frame at read position `tail`; returns the position after it. */
-  private locate(tail: number): number {
+  /** Sets frameAt/frameLength for the frame at read position `tail` (before `head`); returns the
+   *  position after it. A length that cannot be right means the buffer was written outside
+   *  this protocol: throw rather than walk past HEAD forever. */
+  private locate(tail: number, head: number): number {
     let off = tail & this.mask;
     let length = this.words[off >> 2]!;
+    let end = tail;
     if (length === WRAP) {
-      tail = (tail + this.capacity - off) & this.posMask;
+      end = (tail + this.capacity - off) & this.posMask;
       off = 0;
       length = this.words[0]!;
     }
+    end = (end + ((length + PREFIX + 7) & ~7)) & this.posMask;
+    if (length >>> 0 > this.maxLength || ((end - tail) & this.posMask) > ((head - tail) & this.posMask)) {
+      throw new Error(`FrameRing: corrupt frame at position ${tail} (length ${length}, head ${head})`);
+    }
     this.frameAt = off + PREFIX;
     this.frameLength = length;
-    return (tail + ((length + PREFIX + 7) & ~7)) & this.posMask;
-  }
-
-  private raiseHighWater(used: number): void {
-    // Another FrameRing object on this thread may be the producer too: never lower the slot.
-    const stored = Atomics.load(this.ctl, RingSlot.HIGH_WATER);
-    this.highWaterSeen = Math.max(stored, used);
-    if (used > stored) Atomics.store(this.ctl, RingSlot.HIGH_WATER, used);
+    return end;
   }
 }
 
