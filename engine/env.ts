@@ -22,5 +22,12 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Engi
   if (k !== undefined) o.ticksPerControl = k;
   const ring = intVar(env, 'TICKVERSE_RING_BYTES');
   if (ring !== undefined) o.ringBytes = ring;
+  const snap = intVar(env, 'TICKVERSE_SNAPSHOT_EVERY');
+  if (snap !== undefined) o.snapshotEvery = snap;
+  const backup = intVar(env, 'TICKVERSE_BACKUP_EVERY_MS');
+  if (backup !== undefined) o.backupEveryMs = backup;
+  // TICKVERSE_DATA_DIR=none runs without persistence.
+  const dir = env.TICKVERSE_DATA_DIR;
+  if (dir !== undefined && dir !== '') o.dataDir = dir === 'none' ? null : dir;
   return o;
 }

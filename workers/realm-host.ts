@@ -2,6 +2,7 @@
 // Realm code that throws moves the realm to `error`; the shard and its other realms go on.
 import { RealmStateCode } from '../protocol/realm.js';
 import type { Stat7, Stat7Selector } from '../protocol/stat7.js';
+import type { AddRealmPayload } from '../protocol/shard-messages.js';
 import { fnv1a, fnv1aBytes } from '../protocol/frames.js';
 import { SeededRandom } from './random.js';
 import { encode } from './codec.js';
@@ -17,16 +18,8 @@ export interface RealmPort {
   failed(host: RealmHost): void;
 }
 
-export interface RealmSpec {
-  slot: number;
-  id: string;
-  kind: string;
-  params: Record<string, unknown>;
-  stat7: Stat7;
-  seed: number;
-  subscribe: string[];
-  snapshot?: Json;
-}
+/** What the shard needs to host a realm: the ADD_REALM payload, with the snapshot typed. */
+export type RealmSpec = Omit<AddRealmPayload, 'snapshot'> & { snapshot?: Json };
 
 /** Snapshot envelope: the kind's snapshot plus what the host needs to resume exactly. */
 export interface HostSnapshot {

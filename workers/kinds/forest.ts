@@ -1,7 +1,7 @@
 // The forest: deer and wolves wander; when a wolf comes close to a deer the forest sends a
 // rumour to the tavern; the merchant passes through and heads back to the tavern.
 import { defineKind } from '../realm.js';
-import { applyInput, bump, cloneWorld, isNpc, makeNpc, nextRealm, note, npcViews, takeNpc, wander, type NpcWorld } from './npc-world.js';
+import { arrive, bump, makeNpc, nextRealm, note, npcWorldParts, wander, type NpcWorld } from './npc-world.js';
 
 export default defineKind<NpcWorld>({
   name: 'forest',
@@ -41,21 +41,8 @@ export default defineKind<NpcWorld>({
     bump(w, `event:${ev.type}`);
     if (ev.type === 'merchant-departed') note(w, 'a merchant is on the road');
   },
-  onInput(w, input) {
-    applyInput(w, input.player, input.data);
-  },
-  view: npcViews,
-  entityCount: (w) => w.npcs.length,
-  snapshot: cloneWorld,
-  restore: (snap) => snap as unknown as NpcWorld,
-  exportEntity: takeNpc,
+  ...npcWorldParts,
   importEntity(w, entity) {
-    if (!isNpc(entity)) return;
-    const n = entity as unknown as NpcWorld['npcs'][number];
-    n.x = w.width / 2;
-    n.y = 1;
-    n.timer = 60;
-    w.npcs.push(n);
-    note(w, `${n.name} arrived`);
+    arrive(w, entity, w.width / 2, 1);
   },
 });

@@ -1,6 +1,6 @@
 // Shared model for the demo kinds: a bounded 2-D room of NPCs that wander.
 import type { EntityView } from '../../protocol/realm.js';
-import type { Json, RealmContext } from '../realm.js';
+import type { Json, PlayerInput, RealmContext, RealmKind } from '../realm.js';
 
 export interface Npc {
   id: string;
@@ -116,3 +116,25 @@ export function applyInput(w: NpcWorld, player: string, data: Json): void {
   }
   if (typeof d.say === 'string') note(w, `${player}: ${d.say.slice(0, 200)}`);
 }
+
+/** Places an entity that arrived by transfer at (x, y); ignores anything that is not an NPC. */
+export function arrive(w: NpcWorld, entity: Json, x: number, y: number): Npc | null {
+  if (!isNpc(entity)) return null;
+  const n = entity as unknown as Npc;
+  n.x = x;
+  n.y = y;
+  n.timer = 60;
+  w.npcs.push(n);
+  note(w, `${n.name} arrived`);
+  return n;
+}
+
+/** The parts of the realm contract every NPC-world kind shares. */
+export const npcWorldParts: Pick<RealmKind<NpcWorld>, 'onInput' | 'view' | 'entityCount' | 'snapshot' | 'restore' | 'exportEntity'> = {
+  onInput: (w: NpcWorld, input: PlayerInput) => applyInput(w, input.player, input.data),
+  view: npcViews,
+  entityCount: (w: NpcWorld) => w.npcs.length,
+  snapshot: cloneWorld,
+  restore: (snap: Json) => snap as unknown as NpcWorld,
+  exportEntity: takeNpc,
+};

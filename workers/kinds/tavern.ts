@@ -1,7 +1,7 @@
 // The tavern: patrons and a barkeep wander; a travelling merchant visits, then leaves for
 // the forest (an entity transfer); rumours from the forest change the patrons' mood.
 import { defineKind } from '../realm.js';
-import { applyInput, bump, cloneWorld, isNpc, makeNpc, nextRealm, note, npcViews, takeNpc, wander, type NpcWorld } from './npc-world.js';
+import { arrive, bump, makeNpc, nextRealm, note, npcWorldParts, wander, type NpcWorld } from './npc-world.js';
 
 const PATRON_MOODS = ['cheerful', 'thirsty', 'gossiping', 'sleepy'];
 
@@ -49,22 +49,8 @@ export default defineKind<NpcWorld>({
     }
     if (ev.type === 'hello' && ev.from === w.next) w.nextKnown = true;
   },
-  onInput(w, input) {
-    applyInput(w, input.player, input.data);
-  },
-  view: npcViews,
-  entityCount: (w) => w.npcs.length,
-  snapshot: cloneWorld,
-  restore: (snap) => snap as unknown as NpcWorld,
-  exportEntity: takeNpc,
+  ...npcWorldParts,
   importEntity(w, entity) {
-    if (!isNpc(entity)) return;
-    const n = entity as unknown as NpcWorld['npcs'][number];
-    n.x = 1;
-    n.y = w.height / 2;
-    n.timer = 60;
-    w.npcs.push(n);
-    note(w, `${n.name} arrived`);
-    bump(w, 'arrivals');
+    if (arrive(w, entity, 1, w.height / 2) !== null) bump(w, 'arrivals');
   },
 });
