@@ -12,7 +12,7 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json main.ts ./
+COPY tsconfig.json tsconfig.pages.json main.ts ./
 COPY protocol ./protocol
 COPY engine ./engine
 COPY workers ./workers
@@ -22,7 +22,6 @@ COPY scripts ./scripts
 COPY public ./public
 # tsc → dist/; esbuild bundles the admin pages (public/src → public/assets) so they work offline.
 RUN npm run build \
- && node scripts/build-pages.mjs \
  && rm -rf public/src
 
 # ---- runtime: production dependencies only, compiled JS, static admin pages -----------------
