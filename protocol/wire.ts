@@ -178,6 +178,8 @@ export interface GatewayStats {
   framesPublished: number;
   framesSent: number;
   framesDropped: number;
+  /** Connections over the backpressure limit right now (state frames paused for them). */
+  lagging: number;
   backpressureCloses: number;
 }
 
@@ -229,8 +231,9 @@ export interface WireLimits {
   /** Token bucket: sustained messages per second and burst size. */
   ratePerSec: number;
   rateBurst: number;
-  /** Deepest nesting of maps/arrays in a request. */
+  /** Deepest nesting of maps/arrays in a request, and most MessagePack values in one. */
   maxDepth: number;
+  maxItems: number;
   /** Realms one connection may join, and topics it may subscribe to. */
   maxJoins: number;
   maxTopics: number;
