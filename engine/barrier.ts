@@ -1,7 +1,7 @@
 // Main-thread side of the control-tick barrier. The main thread never blocks: it waits
 // with Atomics.waitAsync, so the event loop (and the gateway) keeps serving.
 import { performance } from 'node:perf_hooks';
-import { BarrierSlot, BarrierTime, barrierBytes, barrierViews } from '../protocol/barrier.js';
+import { BarrierSlot, BarrierTime, barrierBytes, barrierViews, genSlot } from '../protocol/barrier.js';
 
 export const nowMs = (): number => performance.timeOrigin + performance.now();
 
@@ -34,26 +34,32 @@ export class MainBarrier {
   }
 
   /**
-   * Resolves when `expected()` shards have arrived. `onWake` runs at every wake-up (shards
-   * nudge the barrier slot when they have frames to drain). 'stalled' after `stallMs`
-   * without progress, so the caller can report it and decide.
+   * Resolves when `arrived()` holds (every live shard finished the round: its DONE slot, not
+   * the ARRIVED counter, decides — a counter can be thrown off by a thread being replaced).
+   * `onWake` runs at every wake-up (shards nudge the ARRIVED slot when they have frames to
+   * drain). 'stalled' after `stallMs` without any arrival, so the caller can act.
    */
-  async waitAll(expected: () => number, onWake: () => void, stallMs: number): Promise<WaitOutcome> {
+  async waitAll(arrived: () => boolean, onWake: () => void, stallMs: number): Promise<WaitOutcome> {
     let lastProgress = nowMs();
     let seen = -1;
     for (;;) {
-      const arrived = Atomics.load(this.ints, BarrierSlot.ARRIVED);
-      if (arrived >= expected()) return 'arrived';
-      if (arrived !== seen) {
-        seen = arrived;
+      const count = Atomics.load(this.ints, BarrierSlot.ARRIVED);
+      if (arrived()) return 'arrived';
+      if (count !== seen) {
+        seen = count;
         lastProgress = nowMs();
       }
       const left = stallMs - (nowMs() - lastProgress);
       if (left <= 0) return 'stalled';
-      const w = Atomics.waitAsync(this.ints, BarrierSlot.ARRIVED, arrived, Math.min(left, 1000));
+      const w = Atomics.waitAsync(this.ints, BarrierSlot.ARRIVED, count, Math.min(left, 1000));
       if (w.async) await w.value;
       onWake();
     }
+  }
+
+  /** The incarnation of `shard` allowed to arrive from now on. */
+  setGeneration(shard: number, generation: number): void {
+    Atomics.store(this.ints, genSlot(this.shards, shard), generation);
   }
 
   /** Wakes the waiter without an arrival (a shard died, or stop). */

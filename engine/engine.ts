@@ -404,7 +404,9 @@ export class Engine {
       this.writeBarrierFrames();
       const releasedAt = nowMs();
       pool.barrier.release(this.round, startMs, service ? 0 : this.options.ticksPerControl);
-      while ((await pool.barrier.waitAll(() => pool.aliveCount, () => this.drainAll(), this.options.stallMs)) === 'stalled') {
+      const round = this.round;
+      const arrived = (): boolean => pool.links.every((l) => !l.alive || pool.barrier.doneRound(l.shard) >= round);
+      while ((await pool.barrier.waitAll(arrived, () => this.drainAll(), this.options.stallMs)) === 'stalled') {
         this.onStall(releasedAt);
       }
       const noticed = nowMs();

@@ -100,7 +100,9 @@ export class ShardPool {
       spin: this.opts.spin,
       kindModules: [...this.opts.kindModules],
       startRound,
+      generation: link.generation,
     };
+    this.barrier.setGeneration(link.shard, link.generation);
     link.alive = true;
     link.task = this.pool.run(init, { signal: link.abort.signal }) as Promise<ShardExit>;
     link.task.then(

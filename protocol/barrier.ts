@@ -8,7 +8,13 @@ export const BarrierSlot = {
   SLEEP: 4, // a slot nobody writes: shards Atomics.wait on it to pace realtime ticks
   TICKS: 5, // local ticks in the released round; 0 = a service round (commands and queries only)
   DONE_BASE: 8, // DONE_BASE + shard: last round the shard finished
+  // GEN_BASE = DONE_BASE + shards, then + shard: the incarnation allowed to write for the shard
+  // (a replaced thread that is still being terminated must not arrive for its successor).
 } as const;
+
+export function genSlot(shards: number, shard: number): number {
+  return BarrierSlot.DONE_BASE + shards + shard;
+}
 
 /** Float64 slots after the Int32 area: per-shard arrival time and round start time (ms, timeOrigin-based). */
 export const BarrierTime = {
@@ -17,7 +23,8 @@ export const BarrierTime = {
 } as const;
 
 export function barrierInt32Length(shards: number): number {
-  return BarrierSlot.DONE_BASE + shards + ((BarrierSlot.DONE_BASE + shards) % 2); // keep 8-byte alignment
+  const n = BarrierSlot.DONE_BASE + 2 * shards;
+  return n + (n % 2); // keep 8-byte alignment for the Float64 area
 }
 
 export function barrierBytes(shards: number): number {

@@ -48,7 +48,7 @@ describe('supervision', () => {
   it.each([
     ['process.exit in realm code', { exit: true }, {}],
     ['heap exhaustion', { hog: true }, { shardResourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } }],
-    ['an infinite loop', { spin: true }, { stallMs: 400 }],
+    ['an infinite loop', { spin: true }, { stallMs: 1500 }],
   ])('%s: the shard is replaced until the restart budget runs out, then its realms fail', async (_name, input, extra) => {
     const engine = await startEngine({ shards: 2, mode: 'max', ticksPerControl: 2, snapshotEvery: 2, maxRestarts: 2, kindModules: [probeKind], ...extra });
     const { victim } = await twoShards(engine);

@@ -13,6 +13,8 @@ export interface ShardInit {
   kindModules: string[];
   /** Rounds already completed by the engine before this shard started (restarts). */
   startRound: number;
+  /** This thread's incarnation of the shard; it stops if the engine has moved on to a newer one. */
+  generation: number;
 }
 
 export interface ShardExit {

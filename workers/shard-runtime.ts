@@ -2,7 +2,7 @@
 // frames with the main thread through its two rings, and arrives at the barrier.
 import { performance } from 'node:perf_hooks';
 import { FrameRing } from '../protocol/ring.js';
-import { BarrierSlot, BarrierTime, barrierViews } from '../protocol/barrier.js';
+import { BarrierSlot, BarrierTime, barrierViews, genSlot } from '../protocol/barrier.js';
 import { FrameHeader, FrameKind, TargetKind, fnv1a, readHeader, type FrameFields } from '../protocol/frames.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { canonicalSelector, selectorHash, type Stat7Selector } from '../protocol/stat7.js';
@@ -58,7 +58,9 @@ export class ShardRuntime implements RealmPort {
     this.round = init.startRound;
   }
 
-  private stopped = (): boolean => Atomics.load(this.ints, BarrierSlot.STOP) === 1;
+  /** Stop asked, or this thread was replaced by a newer incarnation of the shard. */
+  private stopped = (): boolean =>
+    Atomics.load(this.ints, BarrierSlot.STOP) === 1 || Atomics.load(this.ints, genSlot(this.init.shards, this.init.shard)) !== this.init.generation;
 
   /** Runs until the engine sets STOP; returns the number of rounds completed. */
   run(): number {
@@ -155,6 +157,7 @@ export class ShardRuntime implements RealmPort {
       violations: Atomics.load(this.ints, BarrierSlot.RELEASE) === this.round ? 0 : 1,
     };
     this.outbox.sendNow(this.fields(FrameKind.ROUND_END, 0, 0, 0, this.round), encode(stats), this.stopped);
+    if (this.stopped()) return;
     const shard = this.init.shard;
     Atomics.store(this.ints, BarrierSlot.DONE_BASE + shard, this.round);
     this.times[BarrierTime.ARRIVAL_BASE + shard] = now();
