@@ -11,6 +11,7 @@ import { json, param, route, type RequestInfo } from './http-util.js';
 import { isRecord } from './requests.js';
 import { StaticFiles } from './static-files.js';
 import { engineStatsView, whenDurable } from './ws-ops.js';
+import { PACKAGE_VERSION } from './version.js';
 
 /** Realm kinds whose entities are not NPCs (game-driven relays, benchmark points). */
 const NOT_NPC_KINDS = new Set(['relay', 'stress']);
@@ -43,6 +44,13 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
           controlTick: s.controlTick,
           lastControlTick: last === null ? null : { controlTick: last.controlTick, durationMs: last.durationMs, barrierMs: last.barrierMs, eventsRouted: last.eventsRouted },
           connections: ctx.stats.connections,
+          version: PACKAGE_VERSION,
+          shardsAlive: s.shardsAlive,
+          shardRestarts: s.shardRestarts,
+          shardFailures: s.shardFailures,
+          shardStalls: s.shardStalls,
+          lastSnapshot: s.lastSnapshot,
+          recovery: s.recovery,
         },
         ok ? '200 OK' : '503 Service Unavailable',
       );

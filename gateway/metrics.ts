@@ -149,6 +149,27 @@ export function createMetrics(engine: Engine, stats: LiveStats, defaultMetrics: 
     },
   });
 
+  // Supervision and durability (docs/durability.md).
+  mirrorCounter(registry, 'tickverse_shard_restarts_total', 'Shard threads replaced after dying or stalling', () => engine.stats().shardRestarts);
+  mirrorCounter(registry, 'tickverse_shard_failures_total', 'Shard thread deaths seen (crash, exit, out of memory, terminated)', () => engine.stats().shardFailures);
+  mirrorCounter(registry, 'tickverse_shard_stalls_total', 'Shards terminated for not reaching the barrier within stallMs', () => engine.stats().shardStalls);
+  new Gauge({
+    name: 'tickverse_shards_alive',
+    help: 'Shard threads running',
+    registers: [registry],
+    collect() {
+      this.set(engine.stats().shardsAlive);
+    },
+  });
+  new Gauge({
+    name: 'tickverse_last_snapshot_age_seconds',
+    help: 'Age of the last multiverse snapshot (-1: none yet)',
+    registers: [registry],
+    collect() {
+      const snap = engine.stats().lastSnapshot;
+      this.set(snap === null ? -1 : snap.ageMs / 1000);
+    },
+  });
   new Gauge({
     name: 'tickverse_ws_connections',
     help: 'Open WebSocket connections',
