@@ -23,6 +23,8 @@ export interface LoadOptions {
   readonly concurrency: number;
   /** A B rounds per scenario (alternating order); figures are medians over rounds. */
   readonly rounds: number;
+  /** Rerun a target's run up to this many times when other processes disturbed its window. */
+  readonly retryNoisy: number;
   /** Before each run, wait up to this many seconds for the machine to be idle (other work under 0.3 cores). */
   readonly waitQuiet: number;
   /** Directory the report files go to. */
@@ -78,6 +80,7 @@ const FLAGS: Readonly<Record<string, { key: keyof LoadOptions; spec: Spec; help:
   'emit-every': { key: 'emitEvery', spec: { kind: 'int', min: 0, max: 100_000 }, help: 'a cross-realm event from every realm every N local ticks (0 = none), default 10' },
   'latency-budget': { key: 'budgetMs', spec: { kind: 'num', min: 1, max: 60_000 }, help: 'client-observed p99 budget (ms) for the capacity comparison, default 50' },
   rounds: { key: 'rounds', spec: { kind: 'int', min: 1, max: 20 }, help: 'rounds per scenario, the targets alternating first and second; each figure is the median over rounds, default 1' },
+  'retry-noisy': { key: 'retryNoisy', spec: { kind: 'int', min: 0, max: 10 }, help: 'rerun a run up to N times when other processes used > 0.3 cores during its window (the quietest attempt is kept), default 0' },
   'wait-quiet': { key: 'waitQuiet', spec: { kind: 'num', min: 0, max: 3600 }, help: 'before each run, wait up to N seconds for other work on the machine to stop (< 0.3 cores busy), default 0' },
   concurrency: { key: 'concurrency', spec: { kind: 'int', min: 1, max: 1000 }, help: 'connections each client process opens at once while joining, default 50' },
   out: { key: 'out', spec: { kind: 'path' }, help: `directory for the report files, default ${DEFAULT_RESULTS_DIR}` },
@@ -200,6 +203,7 @@ export function parseArgs(argv: readonly string[]): LoadOptions {
     concurrency: get('concurrency', 50),
     waitQuiet: get('wait-quiet', 0),
     rounds: get('rounds', 1),
+    retryNoisy: get('retry-noisy', 0),
     out: get('out', DEFAULT_RESULTS_DIR),
     help: get('help', false),
   });

@@ -4,7 +4,7 @@ import type { ClientStats as Stats, CloseClient } from './client-stats.js';
 import { ClientStats } from './client-stats.js';
 import { fromParent, toParent } from './ipc.js';
 import { cpuSinceMs } from './proc.js';
-import type { ClientSlice, FromClient, ToClient } from './types.js';
+import type { ClientSlice, ClientWindow, FromClient, ToClient } from './types.js';
 
 type Connect = (url: string, realm: string, stats: Stats) => Promise<CloseClient>;
 
@@ -13,9 +13,21 @@ const JOIN_ATTEMPTS = 3;
 const send = (m: FromClient): void => toParent(m);
 const stats = new ClientStats();
 const closers: CloseClient[] = [];
-let cpu0 = process.cpuUsage();
-let w0 = performance.now();
 let clients = 0;
+/** The scheduled window's result, once its end has passed. */
+let result: Promise<ClientWindow> | null = null;
+
+/** Resolves at wall-clock time `at` (at once if it has passed). */
+const until = (at: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+
+async function measure(startAt: number, endAt: number): Promise<ClientWindow> {
+  stats.schedule(startAt, endAt);
+  await until(startAt);
+  const cpu0 = process.cpuUsage();
+  await until(endAt);
+  // CPU is sampled when the timers run (late if the process is busy); frames are counted by their own arrival time.
+  return stats.result(clients, endAt - startAt, cpuSinceMs(cpu0));
+}
 
 async function connectAll(slice: ClientSlice): Promise<void> {
   const connect: Connect =
@@ -58,13 +70,12 @@ fromParent<ToClient>(async (msg) => {
   switch (msg.type) {
     case 'connect':
       return connectAll(msg.slice);
-    case 'start':
-      stats.begin();
-      cpu0 = process.cpuUsage();
-      w0 = performance.now();
+    case 'window':
+      result = measure(msg.startAt, msg.endAt);
       return;
-    case 'stop':
-      send({ type: 'window', window: stats.end(clients, performance.now() - w0, cpuSinceMs(cpu0)) });
+    case 'report':
+      if (result === null) throw new Error('report asked before a window was scheduled');
+      send({ type: 'window', window: await result });
       return;
     case 'close':
       for (const close of closers.splice(0)) {

@@ -5,7 +5,9 @@ import { LatencyHistogram } from './histogram.js';
 import type { ClientWindow } from './types.js';
 
 export class ClientStats {
-  measuring = false;
+  /** The window, wall-clock ms: only what arrives in [startAt, endAt) counts. */
+  startAt = Number.POSITIVE_INFINITY;
+  endAt = Number.POSITIVE_INFINITY;
   frames = 0;
   keyframes = 0;
   deltaEntities = 0;
@@ -18,8 +20,9 @@ export class ClientStats {
 
   /** A state frame applied by the client (after decoding); `ents` = entity records it carried. */
   frame(at: number, key: boolean, ents: number): void {
-    if (!this.measuring) return;
-    this.latency.add(Date.now() - at);
+    const now = Date.now();
+    if (now < this.startAt || now >= this.endAt) return;
+    this.latency.add(now - at);
     this.frames++;
     if (key) {
       this.keyframes++;
@@ -30,31 +33,37 @@ export class ClientStats {
   }
 
   /** One entity changed in a delta (Colyseus reports entity changes one callback at a time). */
+  private inWindow(): boolean {
+    const now = Date.now();
+    return now >= this.startAt && now < this.endAt;
+  }
+
   entity(): void {
-    if (this.measuring) this.deltaEntities++;
+    if (this.inWindow()) this.deltaEntities++;
   }
 
   received(bytes: number): void {
-    if (this.measuring) this.bytes += bytes;
+    if (this.inWindow()) this.bytes += bytes;
   }
 
   gap(): void {
-    if (this.measuring) this.gaps++;
+    if (this.inWindow()) this.gaps++;
   }
 
   disconnect(): void {
     this.open--;
-    if (this.measuring) this.disconnects++;
+    if (this.inWindow()) this.disconnects++;
   }
 
-  begin(): void {
+  /** Schedules the window (counters start from zero). */
+  schedule(startAt: number, endAt: number): void {
     this.frames = this.keyframes = this.deltaEntities = this.keyEntities = this.bytes = this.gaps = this.disconnects = 0;
     this.latency.reset();
-    this.measuring = true;
+    this.startAt = startAt;
+    this.endAt = endAt;
   }
 
-  end(clients: number, wallMs: number, cpu: { user: number; system: number }): ClientWindow {
-    this.measuring = false;
+  result(clients: number, wallMs: number, cpu: { user: number; system: number }): ClientWindow {
     return {
       clients,
       open: this.open,

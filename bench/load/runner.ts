@@ -61,6 +61,8 @@ async function waitQuiet(progress: Progress, tag: string, seconds: number): Prom
 }
 
 const QUIET_CORES = 0.3;
+/** How far ahead the measurement window is scheduled (time for the IPC messages to arrive). */
+const WINDOW_LEAD_MS = 500;
 
 export async function runTarget(target: Target, p: ScenarioParams, order: number, label: string, progress: Progress, quietSec = 0): Promise<TargetRun> {
   const tag = `${label} · ${target}`;
@@ -100,17 +102,21 @@ export async function runTarget(target: Target, p: ScenarioParams, order: number
     if (p.clients > 0 && connected === 0) throw new Error(`${tag}: no client could join: ${joins.flatMap((j) => j.errors).join('; ')}`);
 
     if (p.warmup > 0) await timed(progress, `${tag}: warm-up`, p.warmup, () => '');
+    // The window is scheduled on the wall clock a moment ahead, so every process opens and closes it at the same instants.
+    const startAt = Date.now() + WINDOW_LEAD_MS;
+    const endAt = startAt + Math.round(p.seconds * 1000);
+    server.send({ type: 'window', startAt, endAt });
+    for (const d of drivers) d.send({ type: 'window', startAt, endAt });
+    await sleep(WINDOW_LEAD_MS);
     const m0 = machineTicks();
-    server.send({ type: 'start' });
-    for (const d of drivers) d.send({ type: 'start' });
     await timed(progress, `${tag}: measuring`, p.seconds, () => ` · ${connected} clients`);
-    const sw = server.next('window', 30_000);
-    const cws = Promise.all(drivers.map((d) => d.next('window', 30_000)));
-    server.send({ type: 'stop' });
-    for (const d of drivers) d.send({ type: 'stop' });
+    const m1 = machineTicks();
+    const sw = server.next('window', 60_000);
+    const cws = Promise.all(drivers.map((d) => d.next('window', 60_000)));
+    server.send({ type: 'report' });
+    for (const d of drivers) d.send({ type: 'report' });
     const serverWindow = (await sw).window;
     const clientWindows = (await cws).map((m) => m.window);
-    const m1 = machineTicks();
     const machineCores = m0 === null || m1 === null || m1.total === m0.total ? null : ((m1.busy - m0.busy) / (m1.total - m0.total)) * availableParallelism();
     const figures = toFigures(p, serverWindow, clientWindows, connected, machineCores);
     const notes = notesFor(target, p, figures, serverWindow, failed, joins.flatMap((j) => j.errors));

@@ -36,7 +36,17 @@ export interface ClientSlice {
 
 // ---- server process ----
 
-export type ToServer = { type: 'start' } | { type: 'stop' } | { type: 'shutdown' };
+/**
+ * The measurement window is scheduled, not signalled: `window` carries its wall-clock start and
+ * end (Date.now() ms) ahead of time, so a process too busy to read its IPC channel promptly still
+ * counts exactly the frames it received between the two instants. `report` asks for the result.
+ */
+export interface WindowSpec {
+  startAt: number;
+  endAt: number;
+}
+
+export type ToServer = ({ type: 'window' } & WindowSpec) | { type: 'report' } | { type: 'shutdown' };
 
 export type FromServer =
   | { type: 'ready'; url: string; port: number; setupMs: number }
@@ -70,7 +80,7 @@ export interface ServerWindow {
 
 // ---- client processes ----
 
-export type ToClient = { type: 'connect'; slice: ClientSlice } | { type: 'start' } | { type: 'stop' } | { type: 'close' };
+export type ToClient = { type: 'connect'; slice: ClientSlice } | ({ type: 'window' } & WindowSpec) | { type: 'report' } | { type: 'close' };
 
 export type FromClient =
   | { type: 'progress'; connected: number; failed: number }
