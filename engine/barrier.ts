@@ -36,13 +36,15 @@ export class MainBarrier {
   /**
    * Resolves when `arrived()` holds (every live shard finished the round: its DONE slot, not
    * the ARRIVED counter, decides — a counter can be thrown off by a thread being replaced).
-   * `onWake` runs at every wake-up (shards nudge the ARRIVED slot when they have frames to
-   * drain). 'stalled' after `stallMs` without any arrival, so the caller can act.
+   * `onWake` runs at every wake-up (shards bump and notify the WAKE slot when they arrive or
+   * have frames to drain). 'stalled' after `stallMs` without any arrival, so the caller can act.
    */
   async waitAll(arrived: () => boolean, onWake: () => void, stallMs: number): Promise<WaitOutcome> {
     let lastProgress = nowMs();
     let seen = -1;
     for (;;) {
+      // Read WAKE before checking: a shard that bumps it after this read makes waitAsync return at once.
+      const wake = Atomics.load(this.ints, BarrierSlot.WAKE);
       const count = Atomics.load(this.ints, BarrierSlot.ARRIVED);
       if (arrived()) return 'arrived';
       if (count !== seen) {
@@ -51,7 +53,7 @@ export class MainBarrier {
       }
       const left = stallMs - (nowMs() - lastProgress);
       if (left <= 0) return 'stalled';
-      const w = Atomics.waitAsync(this.ints, BarrierSlot.ARRIVED, count, Math.min(left, 1000));
+      const w = Atomics.waitAsync(this.ints, BarrierSlot.WAKE, wake, Math.min(left, 1000));
       if (w.async) await w.value;
       onWake();
     }
@@ -64,7 +66,8 @@ export class MainBarrier {
 
   /** Wakes the waiter without an arrival (a shard died, or stop). */
   nudge(): void {
-    Atomics.notify(this.ints, BarrierSlot.ARRIVED);
+    Atomics.add(this.ints, BarrierSlot.WAKE, 1);
+    Atomics.notify(this.ints, BarrierSlot.WAKE);
   }
 
   doneRound(shard: number): number {
@@ -79,6 +82,7 @@ export class MainBarrier {
     Atomics.store(this.ints, BarrierSlot.STOP, 1);
     Atomics.notify(this.ints, BarrierSlot.RELEASE);
     Atomics.notify(this.ints, BarrierSlot.SLEEP);
-    Atomics.notify(this.ints, BarrierSlot.ARRIVED);
+    Atomics.add(this.ints, BarrierSlot.WAKE, 1);
+    Atomics.notify(this.ints, BarrierSlot.WAKE);
   }
 }

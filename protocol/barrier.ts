@@ -7,6 +7,7 @@ export const BarrierSlot = {
   SHARDS: 3, // number of shards
   SLEEP: 4, // a slot nobody writes: shards Atomics.wait on it to pace realtime ticks
   TICKS: 5, // local ticks in the released round; 0 = a service round (commands and queries only)
+  WAKE: 6, // bumped before every notify to the main thread, so a wake-up sent while it is busy is never lost
   DONE_BASE: 8, // DONE_BASE + shard: last round the shard finished
   // GEN_BASE = DONE_BASE + shards, then + shard: the incarnation allowed to write for the shard
   // (a replaced thread that is still being terminated must not arrive for its successor).

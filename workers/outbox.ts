@@ -22,8 +22,9 @@ export class Outbox extends FrameWriter {
     }
   }
 
-  /** The main thread waits on ARRIVED; a notify without a change makes it drain the rings. */
+  /** Wakes the main thread to drain the rings: WAKE changes first, so the wake-up cannot be lost. */
   nudge(): void {
-    Atomics.notify(this.ints, BarrierSlot.ARRIVED);
+    Atomics.add(this.ints, BarrierSlot.WAKE, 1);
+    Atomics.notify(this.ints, BarrierSlot.WAKE);
   }
 }

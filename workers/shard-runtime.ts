@@ -162,7 +162,7 @@ export class ShardRuntime implements RealmPort {
     Atomics.store(this.ints, BarrierSlot.DONE_BASE + shard, this.round);
     this.times[BarrierTime.ARRIVAL_BASE + shard] = now();
     Atomics.add(this.ints, BarrierSlot.ARRIVED, 1);
-    Atomics.notify(this.ints, BarrierSlot.ARRIVED);
+    this.outbox.nudge();
   }
 
   // ---- in-ring ----
