@@ -3,6 +3,7 @@
 // unicast to `peer` when given, else a broadcast to every realm subscribed to 'stress'.
 import type { EntityView } from '../../protocol/realm.js';
 import { defineKind, type Json } from '../realm.js';
+import { SIZE, stepPoint } from './torus.js';
 
 interface StressState {
   n: number;
@@ -15,7 +16,6 @@ interface StressState {
   peer: string | null;
 }
 
-const SIZE = 1000;
 
 function num(v: unknown, fallback: number, min: number, max: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.floor(v))) : fallback;
@@ -42,14 +42,7 @@ export default defineKind<StressState>({
     let acc = s.acc | 0;
     for (let i = 0; i < s.n; i++) {
       const o = i * 4;
-      let x = b[o]! + b[o + 2]! * dt;
-      let y = b[o + 1]! + b[o + 3]! * dt;
-      if (x < 0) x += SIZE;
-      else if (x >= SIZE) x -= SIZE;
-      if (y < 0) y += SIZE;
-      else if (y >= SIZE) y -= SIZE;
-      b[o] = x;
-      b[o + 1] = y;
+      stepPoint(b, o, dt);
       for (let k = 0; k < s.work; k++) acc = Math.imul(acc ^ (k + i), 0x01000193) | 0;
     }
     s.acc = acc;

@@ -9,6 +9,7 @@
 // goes to the next room through Colyseus presence pub/sub (its cross-room channel).
 import { fnv1a } from '../../../protocol/frames.js';
 import { SeededRandom } from '../../../workers/random.js';
+import { SIZE, stepPoint } from '../../../workers/kinds/torus.js';
 import { colyseusSchema, core } from './modules.js';
 
 const { schema } = colyseusSchema;
@@ -29,7 +30,6 @@ export interface StressRoomOptions {
 /** Counters of every room in this process, read by the harness's server process. */
 export const roomCounters = { ticks: 0, entityUpdates: 0, eventsOut: 0, eventsIn: 0, patches: 0, patchSends: 0 };
 
-const SIZE = 1000;
 const channel = (realm: string): string => `stress:${realm}`;
 
 export class StressRoom extends core.Room<StressState> {
@@ -75,17 +75,10 @@ export class StressRoom extends core.Room<StressState> {
     const n = this.ents.length;
     for (let i = 0; i < n; i++) {
       const o = i * 4;
-      let x = b[o]! + b[o + 2]! * dt;
-      let y = b[o + 1]! + b[o + 3]! * dt;
-      if (x < 0) x += SIZE;
-      else if (x >= SIZE) x -= SIZE;
-      if (y < 0) y += SIZE;
-      else if (y >= SIZE) y -= SIZE;
-      b[o] = x;
-      b[o + 1] = y;
+      stepPoint(b, o, dt);
       const e = this.ents[i]!;
-      e.x = Math.round(x); // schema setters skip unchanged values: only moved entities are patched
-      e.y = Math.round(y);
+      e.x = Math.round(b[o]!); // schema setters skip unchanged values: only moved entities are patched
+      e.y = Math.round(b[o + 1]!);
     }
     this.tick++;
     roomCounters.ticks++;
