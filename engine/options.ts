@@ -54,7 +54,7 @@ export function resolveOptions(input: EngineOptions | undefined): ResolvedOption
   for (const k of Object.keys(o)) if (!KNOWN.has(k)) fail(k, o[k], `a known option (${[...KNOWN].join(', ')})`);
   const mode = o.mode ?? 'realtime';
   if (mode !== 'realtime' && mode !== 'max') fail('mode', mode, '"realtime" or "max"');
-  const tickHz = o.tickHz ?? 10;
+  const tickHz = o.tickHz ?? 20;
   if (typeof tickHz !== 'number' || !Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000) fail('tickHz', tickHz, 'a number in (0, 1000]');
   const ringBytes = int(o, 'ringBytes', 4 << 20, 1024, 1 << 30);
   if ((ringBytes & (ringBytes - 1)) !== 0) fail('ringBytes', ringBytes, 'a power of two');
@@ -76,16 +76,16 @@ export function resolveOptions(input: EngineOptions | undefined): ResolvedOption
     shards: int(o, 'shards', Math.max(1, availableParallelism()), 1, 256),
     mode,
     tickHz,
-    ticksPerControl: int(o, 'ticksPerControl', 10, 1, 10_000),
+    ticksPerControl: int(o, 'ticksPerControl', 1, 1, 10_000),
     ringBytes,
-    hashEvery: int(o, 'hashEvery', 1, 0, 1_000_000),
+    hashEvery: int(o, 'hashEvery', 0, 0, 1_000_000),
     maxPayloadBytes: int(o, 'maxPayloadBytes', 64 * 1024, 16, 16 << 20),
     maxRealms: int(o, 'maxRealms', 100_000, 1, 10_000_000),
     kindModules: Object.freeze([...(kindModules as string[])]),
     spin: int(o, 'spin', mode === 'max' ? 2000 : 0, 0, 10_000_000),
     stallMs: int(o, 'stallMs', 5_000, 10, 3_600_000),
     dataDir: dataDir as string | null,
-    snapshotEvery: int(o, 'snapshotEvery', dataDir === null ? 0 : 10, 0, 1_000_000),
+    snapshotEvery: int(o, 'snapshotEvery', 50, 0, 1_000_000),
     snapshotRetain: int(o, 'snapshotRetain', 3, 2, 1000),
     backupEveryMs: int(o, 'backupEveryMs', 0, 0, 365 * 86_400_000),
     backupRetain: int(o, 'backupRetain', 5, 1, 1000),

@@ -4,18 +4,15 @@ import type { RealmInfo, RealmState } from '../protocol/realm.js';
 import { REALM_STATES } from '../protocol/realm.js';
 import { canonicalStat7, stat7Hash } from '../protocol/stat7.js';
 import type { ValidRegistration } from './registration.js';
+import type { RealmCounters } from './shard-io.js';
 
 export interface RealmRecord {
   reg: ValidRegistration;
   slot: number;
   shard: number;
+  /** Row in the shard's stats table (counters are read there, on demand). */
+  row: number;
   state: RealmState;
-  localTick: number;
-  entities: number;
-  eventsIn: number;
-  eventsOut: number;
-  dropped: number;
-  stateHash: number | null;
   error: string | null;
   subscriptions: Set<string>;
   registeredAtControlTick: number;
@@ -36,7 +33,7 @@ export class Registry {
   }
 
   /** `slot` is given when a realm comes back from a snapshot or the journal, so its slot is stable. */
-  add(reg: ValidRegistration, shard: number, controlTick: number, slot?: number): RealmRecord {
+  add(reg: ValidRegistration, shard: number, row: number, controlTick: number, slot?: number): RealmRecord {
     if (this.byId.has(reg.realmId)) {
       throw new TickverseError(ErrorCode.DUPLICATE_REALM, `realm "${reg.realmId}" is already registered`, { realmId: reg.realmId });
     }
@@ -48,13 +45,8 @@ export class Registry {
       reg,
       slot: slot ?? this.nextSlot,
       shard,
+      row,
       state: 'booting',
-      localTick: 0,
-      entities: 0,
-      eventsIn: 0,
-      eventsOut: 0,
-      dropped: 0,
-      stateHash: null,
       error: null,
       subscriptions: new Set(),
       registeredAtControlTick: controlTick,
@@ -101,7 +93,12 @@ export class Registry {
     return out;
   }
 
-  info(rec: RealmRecord): RealmInfo {
+  /** Slot the next new realm gets (so its row and shard can be chosen first). */
+  peekSlot(slot?: number): number {
+    return slot !== undefined && !this.bySlot.has(slot) ? slot : this.nextSlot;
+  }
+
+  info(rec: RealmRecord, c: RealmCounters | null): RealmInfo {
     const r = rec.reg;
     return {
       realmId: r.realmId,
@@ -114,11 +111,11 @@ export class Registry {
       stat7Hash: rec.hash,
       shard: rec.shard,
       state: rec.state,
-      localTick: rec.localTick,
-      entities: rec.entities,
-      eventsIn: rec.eventsIn,
-      eventsOut: rec.eventsOut,
-      stateHash: rec.stateHash,
+      localTick: c?.localTick ?? 0,
+      entities: c?.entities ?? 0,
+      eventsIn: c?.eventsIn ?? 0,
+      eventsOut: c?.eventsOut ?? 0,
+      stateHash: c?.hash ?? null,
       error: rec.error,
       subscriptions: [...rec.subscriptions].sort(),
       registeredAtControlTick: rec.registeredAtControlTick,

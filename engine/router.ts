@@ -1,23 +1,29 @@
-// Routes one control tick's batch of cross-realm events and entity transfers by header
-// only: payloads are copied as bytes, never decoded. Delivery order is deterministic:
-// (source slot, sequence) within the tick, whatever the shard layout.
-import { FrameHeader, FrameKind, TargetKind, EXTERNAL_SOURCE } from '../protocol/frames.js';
+// Routes one control tick's batch of cross-realm events and entity transfers by header only:
+// frames are copied from the out-rings into one reusable arena, sorted by (source realm,
+// arrival) — a source's frames arrive in sequence order — and written into the target
+// shards' in-rings in place, their headers patched there. No payload is decoded and
+// nothing is allocated per delivery. Delivery order is therefore deterministic: (source,
+// sequence) within the tick, whatever the shard layout.
+import { EXTERNAL_SOURCE, FrameHeader, FrameKind, TargetKind } from '../protocol/frames.js';
 import { TransferFlag } from '../protocol/shard-messages.js';
-import { matchesSelector, type Stat7Selector } from '../protocol/stat7.js';
-import type { RealmRecord, Registry } from './registry.js';
+import type { RouteLog } from './route-log.js';
 
-interface Pending {
-  source: number;
-  seq: number;
-  order: number;
-  frame: Uint8Array;
+/** Where the router looks realms and targets up (the realms part implements it). */
+export interface RouteTable {
+  /** The shard to deliver to, or -1 when the slot is unknown (-2: known but not accepting deliveries). */
+  shardOf(slot: number): number;
+  /** Sorted subscriber slots of an event type / matching slots of a selector. */
+  subscribers(typeHash: number): readonly number[];
+  selectorMatches(selectorHash: number): readonly number[];
 }
 
 export interface RouteSink {
-  /** Writes a complete frame into a shard's in-ring (or its backlog). */
-  deliver(shard: number, frame: Uint8Array): void;
-  /** Observers of routed events (gateway subscribers); `targets` are realm slots. */
+  /** Writes `src[offset, offset+length)` into `shard`'s in-ring with kind, flags, target and aux patched. */
+  deliver(shard: number, src: Uint8Array, offset: number, length: number, kind: number, flags: number, target: number, aux: number): void;
+  /** Observers of routed events (gateway subscribers); built only when someone listens. */
   routed?(frame: Uint8Array, targets: readonly number[], controlTick: number): void;
+  /** A unicast event or a transfer that could not go where it was sent. */
+  undeliverable(frame: Uint8Array, reason: 'unknown-realm' | 'not-accepting' | 'bounced', controlTick: number): void;
 }
 
 export interface RouteResult {
@@ -28,161 +34,172 @@ export interface RouteResult {
   undeliverable: number;
 }
 
-const ACCEPTS: ReadonlySet<string> = new Set(['booting', 'running', 'syncing', 'paused']);
+const ORDER = 2 ** 21; // frames per batch the sort key can order; larger batches sort by comparator
 
 export class Router {
-  private batch: Pending[] = [];
-  private order = 0;
-  private readonly subscribers = new Map<number, Set<number>>();
-  /** Sorted subscriber lists, rebuilt only after a subscription change. */
-  private readonly sortedSubscribers = new Map<number, number[]>();
-  private readonly selectors = new Map<number, { selector: Stat7Selector; matches: number[] | null }>();
-  private readonly empty: number[] = [];
+  private arena = new Uint8Array(1 << 16);
+  private used = 0;
+  private keys = new Float64Array(1024);
+  private offsets = new Uint32Array(1024);
+  private lengths = new Uint32Array(1024);
+  private count = 0;
+  private readonly delivered: number[] = [];
 
-  constructor(private readonly registry: Registry) {}
+  constructor(private readonly table: RouteTable) {}
 
   get pending(): number {
-    return this.batch.length;
+    return this.count;
   }
 
-  /** Keeps a copy of an EVENT or TRANSFER frame for the next route(). */
-  add(bytes: Uint8Array, offset: number, length: number, view: DataView): void {
-    this.batch.push({
-      source: view.getUint32(offset + FrameHeader.SOURCE, true),
-      seq: view.getUint32(offset + FrameHeader.SEQ, true),
-      order: this.order++,
-      frame: bytes.slice(offset, offset + length),
-    });
-  }
-
-  subscribe(slot: number, typeHash: number, on: boolean): void {
-    this.sortedSubscribers.delete(typeHash);
-    let set = this.subscribers.get(typeHash);
-    if (on) {
-      if (set === undefined) this.subscribers.set(typeHash, (set = new Set()));
-      set.add(slot);
-    } else set?.delete(slot);
-  }
-
-  defineSelector(hash: number, selector: Stat7Selector): void {
-    if (!this.selectors.has(hash)) this.selectors.set(hash, { selector, matches: null });
-  }
-
-  /** Registry changed: selector matches are recomputed lazily. */
-  invalidate(): void {
-    for (const s of this.selectors.values()) s.matches = null;
-  }
-
-  forget(slot: number): void {
-    for (const set of this.subscribers.values()) set.delete(slot);
-    this.sortedSubscribers.clear();
-    this.invalidate();
-  }
-
-  /** Routes the batch collected since the last call; returns its frames (sorted) for the recovery journal. */
-  route(controlTick: number, sink: RouteSink): RouteResult & { frames: Uint8Array[] } {
-    const batch = this.batch;
-    this.batch = [];
-    this.order = 0;
-    // External events (source 0xffffffff) sort after realm events of the same tick.
-    batch.sort((a, b) => a.source - b.source || a.seq - b.seq || a.order - b.order);
-    const r = this.routeSorted(batch, controlTick, sink, null);
-    return { ...r, frames: batch.map((p) => p.frame) };
-  }
-
-  /**
-   * Routes an earlier tick's events again, only to realms that `only` accepts: a replaced
-   * shard's realms, restored from a snapshot, catch up on what they missed. Transfers are
-   * not replayed (the entity already moved).
-   */
-  redeliver(frames: readonly Uint8Array[], controlTick: number, only: (slot: number) => boolean, sink: RouteSink): number {
-    const batch = frames
-      .filter((f) => f[FrameHeader.KIND] === FrameKind.EVENT)
-      .map((frame, order) => {
-        const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-        return { source: v.getUint32(FrameHeader.SOURCE, true), seq: v.getUint32(FrameHeader.SEQ, true), order, frame };
-      });
-    return this.routeSorted(batch, controlTick, { deliver: sink.deliver }, only).deliveries;
-  }
-
-  private routeSorted(batch: Pending[], controlTick: number, sink: RouteSink, only: ((slot: number) => boolean) | null): RouteResult {
-    const r: RouteResult = { events: 0, deliveries: 0, transfers: 0, bounced: 0, undeliverable: 0 };
-    for (const p of batch) {
-      const view = new DataView(p.frame.buffer, p.frame.byteOffset, p.frame.byteLength);
-      const kind = view.getUint8(FrameHeader.KIND);
-      if (kind === FrameKind.TRANSFER) this.transfer(p, view, controlTick, sink, r);
-      else this.event(p, view, controlTick, sink, r, only);
+  /** Copies an EVENT or TRANSFER frame (`bytes[offset, offset+length)`) into the batch. */
+  add(bytes: Uint8Array, offset: number, length: number): void {
+    if (this.used + length > this.arena.length) this.arena = grow(this.arena, this.used + length);
+    if (this.count === this.keys.length) {
+      this.keys = grow(this.keys, this.count + 1);
+      this.offsets = grow(this.offsets, this.count + 1);
+      this.lengths = grow(this.lengths, this.count + 1);
     }
+    this.arena.set(bytes.subarray(offset, offset + length), this.used);
+    const source = (bytes[offset + FrameHeader.SOURCE]! | (bytes[offset + FrameHeader.SOURCE + 1]! << 8) | (bytes[offset + FrameHeader.SOURCE + 2]! << 16)) + bytes[offset + FrameHeader.SOURCE + 3]! * 2 ** 24;
+    this.keys[this.count] = source * ORDER + (this.count % ORDER);
+    this.offsets[this.count] = this.used;
+    this.lengths[this.count] = length;
+    this.used += length;
+    this.count++;
+  }
+
+  /** Routes the batch collected since the last call; appends it (sorted) to `log` when given. */
+  route(controlTick: number, sink: RouteSink, log: RouteLog | null): RouteResult {
+    const r: RouteResult = { events: 0, deliveries: 0, transfers: 0, bounced: 0, undeliverable: 0 };
+    const n = this.count;
+    if (n === 0) return r;
+    const order = this.sortedOrder(n);
+    const arena = this.arena;
+    const view = new DataView(arena.buffer, arena.byteOffset, arena.byteLength);
+    log?.beginTick(controlTick, this.used);
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      const at = this.offsets[i]!;
+      const length = this.lengths[i]!;
+      if (arena[at + FrameHeader.KIND] === FrameKind.TRANSFER) this.transfer(view, at, length, controlTick, sink, r);
+      else this.event(view, at, length, controlTick, sink, r, null);
+      log?.append(arena, at, length);
+    }
+    log?.endTick();
+    this.count = 0;
+    this.used = 0;
     return r;
   }
 
-  private targets(flags: number, target: number): readonly number[] {
-    if (flags === TargetKind.UNICAST) return [target];
-    if (flags === TargetKind.BROADCAST) {
-      let sorted = this.sortedSubscribers.get(target);
-      if (sorted === undefined) {
-        sorted = [...(this.subscribers.get(target) ?? [])].sort((a, b) => a - b);
-        this.sortedSubscribers.set(target, sorted);
-      }
-      return sorted;
-    }
-    const sel = this.selectors.get(target);
-    if (sel === undefined) return this.empty;
-    if (sel.matches === null) {
-      sel.matches = [];
-      for (const rec of this.registry.all()) if (matchesSelector(rec.reg.stat7, sel.selector)) sel.matches.push(rec.slot);
-      sel.matches.sort((a, b) => a - b);
-    }
-    return sel.matches;
-  }
-
-  private event(p: Pending, view: DataView, controlTick: number, sink: RouteSink, r: RouteResult, only: ((slot: number) => boolean) | null): void {
-    r.events++;
-    const flags = view.getUint8(FrameHeader.FLAGS);
-    const targets = this.targets(flags, view.getUint32(FrameHeader.TARGET, true));
-    const delivered: number[] = [];
-    for (const slot of targets) {
-      if (only !== null && !only(slot)) continue;
-      const rec = this.registry.bySlotId(slot);
-      if (rec === undefined || !ACCEPTS.has(rec.state)) {
-        if (flags === TargetKind.UNICAST) r.undeliverable++;
+  /**
+   * Routes an earlier tick's logged frames again, only to realms that `only` accepts: a replaced
+   * shard's realms, restored from a snapshot, catch up on what they missed. A logged transfer
+   * carries the destination it was resolved to: it arrives again if that realm is being
+   * restored, and leaves its source again (`drop`) if the source is.
+   */
+  redeliver(frames: Uint8Array, offsets: Uint32Array, controlTick: number, only: (slot: number) => boolean, sink: RouteSink, drop: (slot: number, frame: Uint8Array) => void): number {
+    const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
+    const r: RouteResult = { events: 0, deliveries: 0, transfers: 0, bounced: 0, undeliverable: 0 };
+    const quiet: RouteSink = { deliver: sink.deliver, undeliverable: () => undefined };
+    for (let k = 0; k + 1 < offsets.length; k++) {
+      const at = offsets[k]!;
+      const length = offsets[k + 1]! - at;
+      if (frames[at + FrameHeader.KIND] !== FrameKind.TRANSFER) {
+        this.event(view, at, length, controlTick, quiet, r, only);
         continue;
       }
-      // A broadcast does not echo back to its source.
-      if (flags !== TargetKind.UNICAST && slot === p.source && p.source !== EXTERNAL_SOURCE) continue;
-      const copy = p.frame.slice();
-      const v = new DataView(copy.buffer);
-      v.setUint8(FrameHeader.KIND, FrameKind.DELIVER_EVENT);
-      v.setUint32(FrameHeader.TARGET, slot, true);
-      v.setUint32(FrameHeader.AUX, controlTick, true);
-      sink.deliver(rec.shard, copy);
-      delivered.push(slot);
-      r.deliveries++;
+      const dest = view.getUint32(at + FrameHeader.TARGET, true);
+      const source = view.getUint32(at + FrameHeader.SOURCE, true);
+      const arrived = view.getUint8(at + FrameHeader.FLAGS) === TransferFlag.ARRIVE;
+      if (arrived && only(source)) drop(source, frames.subarray(at, at + length));
+      const shard = this.table.shardOf(dest);
+      if (only(dest) && shard >= 0) {
+        sink.deliver(shard, frames, at, length, FrameKind.DELIVER_TRANSFER, view.getUint8(at + FrameHeader.FLAGS), dest, controlTick);
+        r.deliveries++;
+      }
     }
-    sink.routed?.(p.frame, delivered, controlTick);
+    return r.deliveries;
   }
 
-  private transfer(p: Pending, view: DataView, controlTick: number, sink: RouteSink, r: RouteResult): void {
-    const target = this.registry.bySlotId(view.getUint32(FrameHeader.TARGET, true));
-    const source = this.registry.bySlotId(p.source);
-    let dest: RealmRecord | undefined = target;
+  private sortedOrder(n: number): Uint32Array {
+    const order = new Uint32Array(n);
+    if (n < ORDER) {
+      const keys = this.keys.subarray(0, n);
+      keys.sort();
+      for (let k = 0; k < n; k++) order[k] = keys[k]! % ORDER;
+    } else {
+      const keys = this.keys;
+      for (let k = 0; k < n; k++) order[k] = k;
+      order.sort((a, b) => Math.floor(keys[a]! / ORDER) - Math.floor(keys[b]! / ORDER) || a - b);
+    }
+    return order;
+  }
+
+  private event(view: DataView, at: number, length: number, controlTick: number, sink: RouteSink, r: RouteResult, only: ((slot: number) => boolean) | null): void {
+    r.events++;
+    const flags = view.getUint8(at + FrameHeader.FLAGS);
+    const source = view.getUint32(at + FrameHeader.SOURCE, true);
+    const target = view.getUint32(at + FrameHeader.TARGET, true);
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    if (flags === TargetKind.UNICAST) {
+      if (only !== null && !only(target)) return;
+      const shard = this.table.shardOf(target);
+      if (shard < 0) {
+        r.undeliverable++;
+        sink.undeliverable(bytes.slice(at, at + length), shard === -1 ? 'unknown-realm' : 'not-accepting', controlTick);
+      } else {
+        sink.deliver(shard, bytes, at, length, FrameKind.DELIVER_EVENT, flags, target, controlTick);
+        r.deliveries++;
+      }
+      if (sink.routed !== undefined) sink.routed(bytes.slice(at, at + length), shard < 0 ? [] : [target], controlTick);
+      return;
+    }
+    const targets = flags === TargetKind.BROADCAST ? this.table.subscribers(target) : this.table.selectorMatches(target);
+    const observed = sink.routed !== undefined;
+    const delivered = this.delivered;
+    delivered.length = 0;
+    for (const slot of targets) {
+      // A broadcast does not echo back to its source.
+      if (slot === source && source !== EXTERNAL_SOURCE) continue;
+      if (only !== null && !only(slot)) continue;
+      const shard = this.table.shardOf(slot);
+      if (shard < 0) continue;
+      sink.deliver(shard, bytes, at, length, FrameKind.DELIVER_EVENT, flags, slot, controlTick);
+      r.deliveries++;
+      if (observed) delivered.push(slot);
+    }
+    if (observed) sink.routed!(bytes.slice(at, at + length), delivered.slice(), controlTick);
+  }
+
+  private transfer(view: DataView, at: number, length: number, controlTick: number, sink: RouteSink, r: RouteResult): void {
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    let dest = view.getUint32(at + FrameHeader.TARGET, true);
+    let shard = this.table.shardOf(dest);
     let flag: number = TransferFlag.ARRIVE;
-    if (dest === undefined || !ACCEPTS.has(dest.state)) {
+    if (shard < 0) {
       // Never in none: an entity whose destination cannot take it goes back to its source.
-      dest = source;
+      sink.undeliverable(bytes.slice(at, at + length), 'bounced', controlTick);
+      dest = view.getUint32(at + FrameHeader.SOURCE, true);
+      shard = this.table.shardOf(dest);
       flag = TransferFlag.BOUNCED;
       r.bounced++;
     } else r.transfers++;
-    if (dest === undefined) {
+    // Resolved in place, so the catch-up log holds where the entity went.
+    view.setUint8(at + FrameHeader.FLAGS, flag);
+    view.setUint32(at + FrameHeader.TARGET, dest, true);
+    if (shard < 0) {
       r.undeliverable++;
+      sink.undeliverable(bytes.slice(at, at + length), shard === -1 ? 'unknown-realm' : 'not-accepting', controlTick);
       return;
     }
-    const copy = p.frame.slice();
-    const v = new DataView(copy.buffer);
-    v.setUint8(FrameHeader.KIND, FrameKind.DELIVER_TRANSFER);
-    v.setUint8(FrameHeader.FLAGS, flag);
-    v.setUint32(FrameHeader.TARGET, dest.slot, true);
-    v.setUint32(FrameHeader.AUX, controlTick, true);
-    sink.deliver(dest.shard, copy);
+    sink.deliver(shard, bytes, at, length, FrameKind.DELIVER_TRANSFER, flag, dest, controlTick);
   }
+}
+
+function grow<T extends Uint8Array | Uint32Array | Float64Array>(a: T, need: number): T {
+  let size = a.length * 2;
+  while (size < need) size *= 2;
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
 }

@@ -4,7 +4,8 @@
 import { Piscina } from 'piscina';
 import { FrameRing } from '../protocol/ring.js';
 import { FrameWriter } from '../protocol/frame-writer.js';
-import type { ShardExit, ShardInit } from '../workers/shard-init.js';
+import type { ShardExit, ShardInit } from '../protocol/shard-init.js';
+import { createStatsTable } from '../protocol/stats-table.js';
 import { MainBarrier } from './barrier.js';
 import { shardEntryUrl } from './worker-url.js';
 import type { ResolvedOptions } from './options.js';
@@ -27,12 +28,15 @@ export type ShardExitHandler = (shard: number, error: unknown) => void;
 export class ShardPool {
   readonly barrier: MainBarrier;
   readonly links: ShardLink[];
+  /** Per-shard realm stats tables; they outlive a shard's threads. */
+  readonly stats: SharedArrayBuffer[];
   private readonly pool: Piscina;
   private onExit: ShardExitHandler = () => undefined;
 
   constructor(private readonly opts: ResolvedOptions) {
     this.barrier = new MainBarrier(opts.shards);
     this.links = Array.from({ length: opts.shards }, (_, shard) => this.freshLink(shard, 0));
+    this.stats = Array.from({ length: opts.shards }, () => createStatsTable(opts.maxRealms));
     this.pool = new Piscina({
       filename: shardEntryUrl.href,
       minThreads: opts.shards,
@@ -93,6 +97,7 @@ export class ShardPool {
       barrier: this.barrier.sab,
       inRing: link.inRing.sab,
       outRing: link.outRing.sab,
+      stats: this.stats[link.shard]!,
       mode: this.opts.mode,
       tickHz: this.opts.tickHz,
       ticksPerControl: this.opts.ticksPerControl,

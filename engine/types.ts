@@ -10,13 +10,13 @@ export interface EngineOptions {
   shards?: number;
   /** realtime = paced by the wall clock; max = as fast as the machine allows. Default realtime. */
   mode?: EngineMode;
-  /** Local ticks per second (fixed dt = 1/tickHz). Default 10. */
+  /** Local ticks per second (fixed dt = 1/tickHz). Default 20 (docs/engine.md: the latency trade-off). */
   tickHz?: number;
-  /** Local ticks per control tick (K). Default 10. */
+  /** Local ticks per control tick (K). Default 1: cross-realm events and registrations take effect within one local tick. */
   ticksPerControl?: number;
   /** Bytes of each shard's in- and out-ring (power of two). Default 4 MiB. */
   ringBytes?: number;
-  /** Compute per-realm state hashes every N control ticks; 0 = never. Default 1. */
+  /** Compute per-realm state hashes every N control ticks; 0 = never. Default 0 (hashing costs the shards a snapshot encode per realm). */
   hashEvery?: number;
   /** Largest event/input payload accepted, in bytes. Default 64 KiB. */
   maxPayloadBytes?: number;
@@ -30,7 +30,7 @@ export interface EngineOptions {
   stallMs?: number;
   /** Data directory for snapshots and the journal; null = no persistence. Default null (main.ts uses ./data). */
   dataDir?: string | null;
-  /** Snapshot every N control ticks (also kept in memory to restore a failed shard); 0 = never. Default 10 with a dataDir, else 0. */
+  /** Snapshot every N control ticks (kept in memory to restore a failed shard, and written to the dataDir if any); 0 = never (a failed shard's realms then fail too). Default 50. */
   snapshotEvery?: number;
   /** Snapshots kept in the data directory (>= 2). Default 3. */
   snapshotRetain?: number;
@@ -85,6 +85,10 @@ export interface ControlTickInfo {
   eventsRouted: number;
   deliveries: number;
   transfers: number;
+  /** Transfers whose destination could not take the entity: it went back to its source. */
+  bounced: number;
+  /** Unicast events and transfers that reached no realm (each also reported as an 'undeliverable' event). */
+  undeliverable: number;
   localTicks: number;
   entityUpdates: number;
   shards: ShardTickStats[];
@@ -145,6 +149,9 @@ export interface EngineStats {
   last: ControlTickInfo | null;
   realmsByState: Record<RealmState, number>;
   eventsRouted: number;
+  /** Totals of ControlTickInfo.undeliverable and .bounced since start. */
+  eventsUndeliverable: number;
+  transfersBounced: number;
   barrierViolations: number;
   /** Shard threads replaced after dying or stalling, shard deaths seen, and stalls detected. */
   shardRestarts: number;
@@ -173,8 +180,23 @@ export interface RealmChange {
   info: RealmInfo;
 }
 
+/** A unicast event or an entity transfer that did not reach the realm it was sent to. */
+export interface UndeliverableReport {
+  controlTick: number;
+  kind: 'event' | 'transfer';
+  /** Source realm id, or 'external'. */
+  from: string;
+  /** Target realm id, or '#<slot>' when no realm has that slot any more. */
+  to: string;
+  type: string | null;
+  entity: string | null;
+  /** unknown-realm: no such realm; not-accepting: it is failed or offline; bounced: the entity went back to its source. */
+  reason: 'unknown-realm' | 'not-accepting' | 'bounced';
+}
+
 export interface EngineEvents {
   controlTick: [ControlTickInfo];
+  undeliverable: [UndeliverableReport];
   realm: [RealmChange];
   /** Encoded StateFrame bytes for a watched realm (plain MessagePack map, ready for clients). */
   state: [string, Uint8Array];

@@ -33,9 +33,16 @@ export class Waiters<K, T> {
     for (const w of list) w.reject(error);
   }
 
-  /** Resolves every waiter whose key passes `due`. */
-  resolveWhere(due: (key: K) => boolean, value: T): void {
-    for (const key of [...this.map.keys()]) if (due(key)) this.resolve(key, value);
+  /** Resolves every waiter whose key passes `due`; returns how many keys were resolved. */
+  resolveWhere(due: (key: K) => boolean, value: T): number {
+    if (this.map.size === 0) return 0;
+    let n = 0;
+    for (const key of [...this.map.keys()]) {
+      if (!due(key)) continue;
+      this.resolve(key, value);
+      n++;
+    }
+    return n;
   }
 
   rejectAll(error: unknown): void {

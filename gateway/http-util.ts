@@ -12,6 +12,7 @@ const STATUS: Partial<Record<Code, string>> = {
   DUPLICATE_REALM: '409 Conflict',
   REALM_NOT_RUNNING: '409 Conflict',
   REALM_LIMIT: '409 Conflict',
+  HASH_COLLISION: '409 Conflict',
   PAYLOAD_TOO_LARGE: '413 Payload Too Large',
   RATE_LIMITED: '429 Too Many Requests',
   ENGINE_NOT_RUNNING: '503 Service Unavailable',

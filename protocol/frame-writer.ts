@@ -39,6 +39,37 @@ export class FrameWriter {
     this.backlog.push(frame);
   }
 
+  /**
+   * A copy of the frame `src[offset, offset+length)` with kind, flags, target and aux replaced,
+   * written into the ring in place (the router's deliveries: no allocation unless the ring is full).
+   */
+  sendPatched(src: Uint8Array, offset: number, length: number, kind: number, flags: number, target: number, aux: number): void {
+    let bytes: Uint8Array;
+    let at: number;
+    const direct = this.backlogLength === 0 && length <= this.ring.maxFrame() && (at = this.ring.reserve(length)) >= 0;
+    if (direct) bytes = this.ring.bytes;
+    else {
+      if (length > this.ring.maxFrame()) throw new RangeError(`frame of ${length} bytes exceeds the ring's limit of ${this.ring.maxFrame()}`);
+      bytes = new Uint8Array(length);
+      at = 0;
+    }
+    bytes.set(src.subarray(offset, offset + length), at!);
+    bytes[at! + FrameHeader.KIND] = kind;
+    bytes[at! + FrameHeader.FLAGS] = flags;
+    const t = at! + FrameHeader.TARGET;
+    bytes[t] = target & 0xff;
+    bytes[t + 1] = (target >>> 8) & 0xff;
+    bytes[t + 2] = (target >>> 16) & 0xff;
+    bytes[t + 3] = (target >>> 24) & 0xff;
+    const a = at! + FrameHeader.AUX;
+    bytes[a] = aux & 0xff;
+    bytes[a + 1] = (aux >>> 8) & 0xff;
+    bytes[a + 2] = (aux >>> 16) & 0xff;
+    bytes[a + 3] = (aux >>> 24) & 0xff;
+    if (direct) this.ring.commit();
+    else this.backlog.push(bytes);
+  }
+
   /** Written now or dropped (counted). */
   sendLossy(fields: FrameFields, payload: Uint8Array): boolean {
     if (payload.length <= this.maxPayload && this.backlogLength === 0 && this.write(fields, payload)) return true;

@@ -22,7 +22,9 @@ export const FrameKind = {
   STATE: 6,
   ROUND_END: 7,
   REPLY: 8,
-  REALM_ERROR: 9,
+  REALM_STATE: 9,
+  HELLO: 10,
+  TYPE_DEF: 11,
   // main → worker (in-ring)
   ADD_REALM: 20,
   REMOVE_REALM: 21,
@@ -37,8 +39,21 @@ export const FrameKind = {
   DELIVER_TRANSFER: 30,
   INPUT: 31,
   TRANSFER_OUT: 32,
+  DROP_ENTITY: 33,
+  FAIL_REALM: 34,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+/** Kinds a shard writes into its out-ring, and kinds the engine writes into an in-ring. */
+export type OutKind = (typeof FrameKind)[
+  'EVENT' | 'SELECTOR_DEF' | 'SUBSCRIBE' | 'UNSUBSCRIBE' | 'TRANSFER' | 'STATE' | 'ROUND_END' | 'REPLY' | 'REALM_STATE' | 'HELLO' | 'TYPE_DEF'
+];
+export type InKind = Exclude<FrameKind, OutKind>;
+
+/** For the `default:` branch of a switch over frame kinds: a kind left out fails to compile. */
+export function unhandledKind(kind: never): never {
+  throw new Error(`unhandled frame kind ${String(kind)}`);
+}
 
 export const TargetKind = { UNICAST: 1, BROADCAST: 2, SELECTOR: 3 } as const;
 export type TargetKind = (typeof TargetKind)[keyof typeof TargetKind];

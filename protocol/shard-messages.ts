@@ -1,29 +1,47 @@
-// Payload shapes of the ring frames between the engine and its shards (FrameKind keys them).
-import type { Stat7 } from './stat7.js';
+// Payload shapes of the ring frames between the engine and its shards: one type per frame
+// kind, in one map (FramePayloads) that both threads encode and decode through codec.ts.
+import { FrameKind } from './frames.js';
+import type { EntityView } from './realm.js';
+import type { Stat7, Stat7Selector } from './stat7.js';
 
-/** ADD_REALM */
+/** ADD_REALM (target = slot). */
 export interface AddRealmPayload {
   slot: number;
+  /** The realm's row in its shard's stats table (stats-table.ts). */
+  row: number;
   id: string;
   kind: string;
   params: Record<string, unknown>;
   stat7: Stat7;
   seed: number;
+  /** Subscriptions the engine already routes (registration + the kind's own): the shard does not report them back. */
   subscribe: string[];
   /** Present when the realm comes back from a snapshot. */
   snapshot?: unknown;
+  /** Comes back paused (it was paused when snapshotted). */
+  paused?: boolean;
 }
 
-/** DIRECTORY: realms added ([slot, id, stat7 canonical]) and removed (slots) shard-wide. */
+/** DIRECTORY: realm ids by slot, added and removed, shard-wide. */
 export interface DirectoryPayload {
-  add: [number, string][];
+  addSlots: number[];
+  addIds: string[];
   remove: number[];
 }
 
+export type QueryWhat = 'entities' | 'snapshot' | 'hash';
+
 /** QUERY (target = realm slot, seq = request id) → REPLY with the same seq. */
 export interface QueryPayload {
-  /** entities → EntityView[]; snapshot → {snapshot, hash}; hash → number. */
-  what: 'entities' | 'snapshot' | 'hash';
+  what: QueryWhat;
+}
+
+/** What a REPLY carries for each query. */
+export interface QueryReplies {
+  entities: EntityView[];
+  /** The host's snapshot envelope, still encoded, and its state hash. */
+  snapshot: { snapshot: Uint8Array; hash: number };
+  hash: number;
 }
 
 /** REPLY flags */
@@ -56,29 +74,65 @@ export interface TransferOutPayload {
   to: string;
 }
 
+/** DROP_ENTITY (main → worker): during catch-up, an entity that left this realm after its snapshot. */
+export interface DropEntityPayload {
+  id: string;
+}
+
+/** FAIL_REALM (main → worker): the engine failed the realm (e.g. a hash collision it detected). */
+export interface FailRealmPayload {
+  code: string;
+  message: string;
+}
+
 /** INPUT payload (target = realm slot). */
 export interface InputPayload {
   player: string;
   data: unknown;
 }
 
-/** REALM_ERROR payload (source = realm slot). */
-export interface RealmErrorPayload {
-  code: string;
-  message: string;
+/** REALM_STATE (source = realm slot): the realm's lifecycle state changed on its shard. */
+export interface RealmStatePayload {
+  /** RealmStateCode */
+  state: number;
+  code: string | null;
+  message: string | null;
 }
 
-/** Per realm in ROUND_END: [slot, stateCode, localTick, entities, eventsIn, eventsOut, hash (-1 = not hashed), dropped]. */
-export type RealmRoundStats = [number, number, number, number, number, number, number, number];
-
-/** ROUND_END payload (aux = round). */
-export interface RoundEndPayload {
-  realms: RealmRoundStats[];
-  busyMs: number;
-  localTicks: number;
-  entityUpdates: number;
-  stateDropped: number;
-  backlog: number;
-  /** Times the shard saw the barrier released past its round before it arrived (must stay 0). */
-  violations: number;
+/** SUBSCRIBE / UNSUBSCRIBE (target = type hash) and TYPE_DEF (target = type hash). */
+export interface TypePayload {
+  type: string;
 }
+
+/** SELECTOR_DEF (target = selector hash). */
+export interface SelectorDefPayload {
+  selector: Stat7Selector;
+}
+
+/** HELLO: a shard's kind catalogue, sent once at start. */
+export interface HelloPayload {
+  kinds: { name: string; subscribes: string[] }[];
+}
+
+/** Frames whose body is MessagePack, by kind. ROUND_END (binary, stats-table.ts) and STATE
+ *  (a client frame, passed through) are not decoded here; the rest carry no body. */
+export interface FramePayloads {
+  [FrameKind.EVENT]: EventPayload;
+  [FrameKind.SELECTOR_DEF]: SelectorDefPayload;
+  [FrameKind.SUBSCRIBE]: TypePayload;
+  [FrameKind.UNSUBSCRIBE]: TypePayload;
+  [FrameKind.TYPE_DEF]: TypePayload;
+  [FrameKind.TRANSFER]: TransferPayload;
+  [FrameKind.REALM_STATE]: RealmStatePayload;
+  [FrameKind.HELLO]: HelloPayload;
+  [FrameKind.ADD_REALM]: AddRealmPayload;
+  [FrameKind.QUERY]: QueryPayload;
+  [FrameKind.DIRECTORY]: DirectoryPayload;
+  [FrameKind.DELIVER_EVENT]: EventPayload;
+  [FrameKind.DELIVER_TRANSFER]: TransferPayload;
+  [FrameKind.INPUT]: InputPayload;
+  [FrameKind.TRANSFER_OUT]: TransferOutPayload;
+  [FrameKind.DROP_ENTITY]: DropEntityPayload;
+  [FrameKind.FAIL_REALM]: FailRealmPayload;
+}
+export type BodyKind = keyof FramePayloads;

@@ -6,7 +6,7 @@ import type { ControlTickInfo } from '../engine/index.js';
 import { probeKind, startEngine } from './helpers.js';
 
 async function run(shards: number, ticks: number): Promise<Record<string, number>[]> {
-  const engine = await startEngine({ shards, mode: 'max', ticksPerControl: 5, kindModules: [probeKind] });
+  const engine = await startEngine({ shards, mode: 'max', ticksPerControl: 5, hashEvery: 1, kindModules: [probeKind] });
   await Promise.all([
     ...DEMO_REALMS.map((r) => engine.register(r)),
     ...Array.from({ length: 6 }, (_, i) =>
@@ -16,7 +16,8 @@ async function run(shards: number, ticks: number): Promise<Record<string, number
   ]);
   // Everything below is relative to the control tick at which the realms booted, so the two
   // runs line up even though the engines started at different moments.
-  const base = engine.controlTick;
+  const base = Math.max(...engine.list().map((r) => r.registeredAtControlTick)) + 1;
+  await engine.onControlTick(base);
   const hashes: Record<string, number>[] = [];
   engine.on('controlTick', (t: ControlTickInfo) => hashes.push(t.hashes));
   for (let i = 1; i <= ticks; i++) {

@@ -22,7 +22,7 @@ describe('engine lifecycle', () => {
     expect(engine.get('tavern').localTick).toBeGreaterThan(tick);
     await engine.unregister('tavern');
     expect(engine.list()).toEqual([]);
-    expect(changes).toEqual(['tavern:state:running', 'tavern:registered:running', 'tavern:state:paused', 'tavern:state:running', 'tavern:unregistered:offline']);
+    expect(changes).toEqual(['tavern:registered:booting', 'tavern:state:running', 'tavern:state:paused', 'tavern:state:running', 'tavern:unregistered:offline']);
   });
 
   it('holds events for a paused realm and delivers them on resume', async () => {

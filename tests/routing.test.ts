@@ -2,7 +2,7 @@
 // selectors, deterministic order, audit paths and entity transfers.
 import { describe, expect, it } from 'vitest';
 import { probeKind, probeState, startEngine, untilTick } from './helpers.js';
-import type { Engine } from '../engine/index.js';
+import type { Engine, EngineEvents } from '../engine/index.js';
 
 async function probes(engine: Engine, specs: { id: string; stat7?: Record<string, unknown>; subscribe?: string[]; params?: Record<string, unknown> }[]) {
   await Promise.all(
@@ -83,17 +83,26 @@ describe('routing', () => {
   it('moves an entity between realms at a control tick: never in two realms, never in none', async () => {
     const engine = await startEngine({ shards: 2, mode: 'max', ticksPerControl: 3, kindModules: [probeKind] });
     await probes(engine, [{ id: 'home', params: { entities: [{ id: 'hero' }, { id: 'cat' }] } }, { id: 'away' }]);
-    const counts: [number, number][] = [];
-    engine.on('controlTick', () => counts.push([engine.get('home').entities, engine.get('away').entities]));
+    // At every control tick: [home entities, away entities, transfers routed in that tick].
+    const seen: [number, number, number][] = [];
+    engine.on('controlTick', (info) => seen.push([engine.get('home').entities, engine.get('away').entities, info.transfers]));
     engine.transfer('hero', 'home', 'away');
     await untilTick(engine, 'hero arrives away', () => engine.get('away').entities === 1);
+    await engine.onControlTick(engine.controlTick + 2);
     expect((await engine.entities('away')).map((e) => e.id)).toEqual(['hero']);
     expect((await engine.entities('home')).map((e) => e.id)).toEqual(['cat']);
-    // Total is conserved at every control tick boundary seen by the engine, apart from the one
-    // tick where the hero is in flight through the router (counted in `transfers`).
-    const inFlight = counts.filter(([h, a]) => h + a !== 2);
-    expect(inFlight.length).toBeLessThanOrEqual(1);
-    for (const [h, a] of counts) expect(h + a).toBeGreaterThanOrEqual(1);
+    // The cat never moves; the hero is in exactly one realm, or in flight through the router
+    // (counted in that tick's `transfers`), at every control tick boundary.
+    for (const [h, a, inFlight] of seen) {
+      expect(h).toBeGreaterThanOrEqual(1);
+      expect(h - 1 + a + inFlight).toBe(1);
+    }
+    // It moved once: home -> in flight for one tick -> away, and stayed there.
+    expect(seen.filter(([, , t]) => t > 0).map(([, , t]) => t)).toEqual([1]);
+    const flight = seen.findIndex(([, , t]) => t > 0);
+    expect(seen.slice(0, flight).every(([h, a]) => h === 2 && a === 0)).toBe(true);
+    expect(seen.slice(flight + 1).every(([h, a]) => h === 1 && a === 1)).toBe(true);
+    expect(seen.length).toBeGreaterThan(flight + 1);
   });
 
   it('bounces a transfer whose destination cannot take it back to its source', async () => {
@@ -101,11 +110,20 @@ describe('routing', () => {
     await probes(engine, [{ id: 'home', params: { entities: [{ id: 'ghost' }] } }, { id: 'broken', params: { script: [{ at: 0, throw: 'boom' }] } }]);
     await untilTick(engine, 'broken fails', () => engine.get('broken').state === 'error');
     expect(engine.get('broken').error).toContain('boom');
+    const bounces: [number, number][] = [];
+    const reports: EngineEvents['undeliverable'][0][] = [];
+    engine.on('controlTick', (info) => bounces.push([info.controlTick, info.bounced]));
+    engine.on('undeliverable', (u) => reports.push(u));
     engine.transfer('ghost', 'home', 'broken');
     const bounced = engine.controlTick;
     await engine.onControlTick(bounced + 3);
     expect((await engine.entities('home')).map((e) => e.id)).toEqual(['ghost']);
     expect(engine.get('broken').entities).toBe(0);
     expect(engine.get('home').state).toBe('running');
+    // The bounce happened, once, and was reported.
+    const at = bounces.filter(([, b]) => b > 0);
+    expect(at.map(([, b]) => b)).toEqual([1]);
+    expect(engine.stats().transfersBounced).toBe(1);
+    expect(reports).toEqual([expect.objectContaining({ controlTick: at[0]![0], kind: 'transfer', from: 'home', to: 'broken', entity: 'ghost', reason: 'bounced' })]);
   });
 });

@@ -5,7 +5,7 @@ import type { Stat7, Stat7Selector } from '../protocol/stat7.js';
 import type { AddRealmPayload } from '../protocol/shard-messages.js';
 import { fnv1a, fnv1aBytes } from '../protocol/frames.js';
 import { SeededRandom } from './random.js';
-import { encode } from './codec.js';
+import { decode, encode } from '../protocol/codec.js';
 import { ViewTracker } from './view-tracker.js';
 import type { EmitOptions, Json, PlayerInput, RealmContext, RealmEvent, RealmKind } from './realm.js';
 
@@ -14,12 +14,12 @@ export interface RealmPort {
   emit(host: RealmHost, opts: EmitOptions): void;
   subscribe(host: RealmHost, type: string, on: boolean): void;
   selectorHash(selector: Stat7Selector): number;
-  /** Realm code threw; the host is now in `error`. */
-  failed(host: RealmHost): void;
+  /** The host's lifecycle state changed (boot, pause, resume, failure). */
+  stateChanged(host: RealmHost, code: string | null): void;
 }
 
-/** What the shard needs to host a realm: the ADD_REALM payload, with the snapshot typed. */
-export type RealmSpec = Omit<AddRealmPayload, 'snapshot'> & { snapshot?: Json };
+/** What the shard needs to host a realm: the ADD_REALM payload. */
+export type RealmSpec = AddRealmPayload;
 
 /** Snapshot envelope: the kind's snapshot plus what the host needs to resume exactly. */
 export interface HostSnapshot {
@@ -29,6 +29,10 @@ export interface HostSnapshot {
   seq: number;
   subs: string[];
   data: Json;
+  /** Counters carried across restores (absent in snapshots written before they were kept). */
+  eventsIn?: number;
+  eventsOut?: number;
+  dropped?: number;
 }
 
 type Queued = { event: RealmEvent } | { input: PlayerInput };
@@ -38,6 +42,8 @@ const PAUSED_QUEUE_LIMIT = 10_000;
 
 export class RealmHost {
   readonly slot: number;
+  /** Row in the shard's stats table. */
+  readonly row: number;
   readonly id: string;
   readonly kind: RealmKind<unknown>;
   readonly stat7: Stat7;
@@ -64,6 +70,7 @@ export class RealmHost {
     private readonly port: RealmPort,
   ) {
     this.slot = spec.slot;
+    this.row = spec.row;
     this.id = spec.id;
     this.kind = kind;
     this.stat7 = spec.stat7;
@@ -82,10 +89,9 @@ export class RealmHost {
         host.outgoing.push({ entity, to });
       },
       subscribe: (type) => {
-        if (!host.subs.has(type)) {
-          host.subs.add(type);
-          port.subscribe(host, type, true);
-        }
+        if (host.subs.has(type)) return;
+        port.subscribe(host, type, true); // throws on a bad or colliding type, before the set changes
+        host.subs.add(type);
       },
       unsubscribe: (type) => {
         if (host.subs.delete(type)) port.subscribe(host, type, false);
@@ -94,23 +100,30 @@ export class RealmHost {
     this.data = undefined;
   }
 
-  /** Creates or restores the state; false when realm code threw (the realm is in `error`). */
+  /** Creates or restores the state; false when realm code threw (the realm is in `error`).
+   *  `spec.subscribe` is what the engine already routes for this realm: taken as is, not reported back. */
   boot(spec: RealmSpec, dt: number): boolean {
     (this.ctx as { dt: number }).dt = dt;
-    return this.guard(() => {
+    for (const s of spec.subscribe) this.subs.add(s);
+    const ok = this.guard(() => {
       if (spec.snapshot !== undefined) {
-        const snap = spec.snapshot as unknown as HostSnapshot;
+        // The envelope's bytes as the engine kept them (older snapshot files: the decoded object).
+        const snap = (spec.snapshot instanceof Uint8Array ? decode<HostSnapshot>(spec.snapshot) : spec.snapshot) as HostSnapshot;
         this.tick = snap.tick;
         this.seq = snap.seq;
+        this.eventsIn = snap.eventsIn ?? 0;
+        this.eventsOut = snap.eventsOut ?? 0;
+        this.dropped = snap.dropped ?? 0;
         this.rng = new SeededRandom(snap.rng);
         this.data = this.kind.restore(snap.data);
-        for (const s of snap.subs) this.ctx.subscribe(s);
       } else {
         this.data = this.kind.create(spec.params, this.ctx);
-        for (const s of [...(this.kind.subscribes ?? []), ...spec.subscribe]) this.ctx.subscribe(s);
       }
-      this.stateCode = RealmStateCode.running;
     });
+    if (!ok) return false;
+    this.stateCode = spec.paused === true ? RealmStateCode.paused : RealmStateCode.running;
+    this.port.stateChanged(this, null);
+    return true;
   }
 
   get running(): boolean {
@@ -133,12 +146,15 @@ export class RealmHost {
   }
 
   pause(): void {
-    if (this.running) this.stateCode = RealmStateCode.paused;
+    if (!this.running) return;
+    this.stateCode = RealmStateCode.paused;
+    this.port.stateChanged(this, null);
   }
 
   resume(): void {
     if (this.stateCode !== RealmStateCode.paused) return;
     this.stateCode = RealmStateCode.running;
+    this.port.stateChanged(this, null);
     const held = this.queue.splice(0);
     for (const q of held) this.accept(q);
   }
@@ -152,19 +168,40 @@ export class RealmHost {
     }
   }
 
-  views(): ReturnType<RealmKind['view']> {
-    return this.data === undefined ? [] : this.kind.view(this.data);
+  /** The client view, or null when the kind's view() threw (the realm is now in `error`). */
+  views(): ReturnType<RealmKind['view']> | null {
+    if (this.data === undefined) return [];
+    let out: ReturnType<RealmKind['view']> | null = null;
+    return this.guard(() => {
+      out = this.kind.view(this.data);
+    })
+      ? out
+      : null;
   }
 
-  snapshot(): HostSnapshot {
+  /** The snapshot envelope, or null when the kind's snapshot() threw (the realm is now in `error`). */
+  snapshot(): HostSnapshot | null {
+    let data: Json = null;
+    if (this.data !== undefined && !this.guard(() => (data = this.kind.snapshot(this.data)))) return null;
     return {
       v: 1,
       tick: this.tick,
       rng: this.rng.state(),
       seq: this.seq,
       subs: [...this.subs].sort(),
-      data: this.data === undefined ? null : this.kind.snapshot(this.data),
+      data,
+      eventsIn: this.eventsIn,
+      eventsOut: this.eventsOut,
+      dropped: this.dropped,
     };
+  }
+
+  /** The engine failed this realm (e.g. a hash collision it detected). */
+  fail(code: string, message: string): void {
+    if (this.stateCode === RealmStateCode.error) return;
+    this.stateCode = RealmStateCode.error;
+    this.error = message;
+    this.port.stateChanged(this, code);
   }
 
   /** Stable hash of the realm's full state (tick, generator and the kind's snapshot). */
@@ -207,14 +244,16 @@ export class RealmHost {
     });
   }
 
+  /** Runs realm code; if it throws, only this realm goes to `error`. */
   private guard(fn: () => void): boolean {
+    if (this.stateCode === RealmStateCode.error) return false;
     try {
       fn();
       return true;
     } catch (e) {
       this.stateCode = RealmStateCode.error;
       this.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      this.port.failed(this);
+      this.port.stateChanged(this, 'REALM_CRASHED');
       return false;
     }
   }

@@ -2,7 +2,7 @@
 // (spawn, resource limits, replacement); ticks never go through piscina's task queue.
 import { builtinKinds } from './kinds/index.js';
 import type { RealmKind } from './realm.js';
-import type { ShardExit, ShardInit } from './shard-init.js';
+import type { ShardExit, ShardInit } from '../protocol/shard-init.js';
 import { ShardRuntime } from './shard-runtime.js';
 
 export default async function runShard(init: ShardInit): Promise<ShardExit> {

@@ -1,44 +1,33 @@
-// A shard: hosts many realm actors, runs K local ticks per released round, exchanges
-// frames with the main thread through its two rings, and arrives at the barrier.
+// A shard: hosts many realm actors, runs K local ticks per released round, applies the
+// engine's frames from its in-ring, reports its round into the out-ring and the stats
+// table, and arrives at the barrier.
 import { performance } from 'node:perf_hooks';
 import { FrameRing } from '../protocol/ring.js';
 import { BarrierSlot, BarrierTime, barrierViews, genSlot } from '../protocol/barrier.js';
-import { FrameHeader, FrameKind, TargetKind, fnv1a, readHeader, type FrameFields } from '../protocol/frames.js';
-import { ErrorCode } from '../protocol/errors.js';
-import { canonicalSelector, selectorHash, type Stat7Selector } from '../protocol/stat7.js';
-import type {
-  AddRealmPayload,
-  DirectoryPayload,
-  EventPayload,
-  InputPayload,
-  QueryPayload,
-  RealmRoundStats,
-  RoundEndPayload,
-  TransferOutPayload,
-  TransferPayload,
-} from '../protocol/shard-messages.js';
-import { ReplyFlag, TransferFlag } from '../protocol/shard-messages.js';
-import { decode, encode } from './codec.js';
+import { FrameHeader, FrameKind } from '../protocol/frames.js';
+import { RealmRow, ROUND_END_BYTES, RoundEnd } from '../protocol/stats-table.js';
+import type { ShardInit } from '../protocol/shard-init.js';
 import { Outbox } from './outbox.js';
-import { RealmHost, type RealmPort, type RealmSpec } from './realm-host.js';
-import type { EmitOptions, Json, RealmEvent, RealmKind } from './realm.js';
-import type { ShardInit } from './shard-init.js';
+import { ShardPort } from './shard-port.js';
+import { ShardCommands } from './shard-commands.js';
+import type { RealmHost } from './realm-host.js';
+import type { RealmKind } from './realm.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
-const EMPTY = new Uint8Array(0);
 /** Slots a realtime local tick is spread over. */
 const PHASES = 10;
-const VIA = { [TargetKind.UNICAST]: 'unicast', [TargetKind.BROADCAST]: 'broadcast', [TargetKind.SELECTOR]: 'selector' } as const;
 
-export class ShardRuntime implements RealmPort {
+export class ShardRuntime {
   private readonly ints: Int32Array;
   private readonly times: Float64Array;
   private readonly inRing: FrameRing;
   private readonly outbox: Outbox;
+  private readonly port: ShardPort;
+  private readonly commands: ShardCommands;
   private readonly hosts = new Map<number, RealmHost>();
-  private readonly directory = new Map<number, string>();
-  private readonly slotsById = new Map<string, number>();
-  private readonly knownSelectors = new Set<number>();
+  private readonly stats: Float64Array;
+  private readonly roundEnd = new Float64Array(RoundEnd.FIELDS);
+  private readonly roundEndBytes = new Uint8Array(this.roundEnd.buffer, 0, ROUND_END_BYTES);
   private readonly dtMs: number;
   private round: number;
   private localTicks = 0;
@@ -47,15 +36,20 @@ export class ShardRuntime implements RealmPort {
 
   constructor(
     private readonly init: ShardInit,
-    private readonly kinds: ReadonlyMap<string, RealmKind<unknown>>,
+    kinds: ReadonlyMap<string, RealmKind<unknown>>,
   ) {
     const v = barrierViews(init.barrier, init.shards);
     this.ints = v.ints;
     this.times = v.times;
     this.inRing = FrameRing.attach(init.inRing);
     this.outbox = new Outbox(FrameRing.attach(init.outRing), this.ints);
+    this.port = new ShardPort(init.shard, this.outbox);
+    this.stats = new Float64Array(init.stats); // length-tracking: sees the engine grow the table
+    this.commands = new ShardCommands(this.hosts, kinds, this.port, this.stats, 1 / init.tickHz);
     this.dtMs = 1000 / init.tickHz;
     this.round = init.startRound;
+    this.port.hello([...kinds.values()].map((k) => ({ name: k.name, subscribes: [...(k.subscribes ?? [])] })));
+    this.outbox.nudge();
   }
 
   /** Stop asked, or this thread was replaced by a newer incarnation of the shard. */
@@ -94,12 +88,14 @@ export class ShardRuntime implements RealmPort {
     this.entityUpdates = 0;
     this.busyMs = 0;
     const ticks = Atomics.load(this.ints, BarrierSlot.TICKS);
-    if (ticks === 0) {
-      // Service round (e.g. the final snapshot at shutdown): commands and queries, no simulation.
-      this.drainIn();
-      this.outbox.flush();
-      return;
-    }
+    // What the barrier wrote (deliveries, registrations, commands) is applied at release, not at
+    // the round's first due time: an event reaches its realm as soon as it is routed. Realms see
+    // it before their next step either way, so the state is the same.
+    const t0 = now();
+    this.drainIn();
+    this.outbox.flush();
+    this.busyMs += now() - t0;
+    if (ticks === 0) return; // service round (e.g. the final snapshot at shutdown): no simulation
     // Realtime: a local tick's realms are spread over up to PHASES slots of the tick, so their
     // state frames leave in small bursts rather than one (client-observed p99 at 5,000 clients
     // fell from ~95 ms to ~8–20 ms). Realms do not see each other within a tick, so the
@@ -109,8 +105,8 @@ export class ShardRuntime implements RealmPort {
       const due = start + i * this.dtMs;
       for (let g = 0; g < phases; g++) {
         if (realtime && !this.waitUntil(due + (g * this.dtMs) / phases)) return;
-        const t0 = now();
-        if (g === 0) {
+        const t1 = now();
+        if (g === 0 && i > 0) {
           this.drainIn();
           this.outbox.flush();
         }
@@ -121,9 +117,9 @@ export class ShardRuntime implements RealmPort {
           host.step();
           this.localTicks++;
           this.entityUpdates += host.entityCount();
-          if (host.watched && this.sendState(host)) wrote = true;
+          if (host.watched && this.commands.sendState(host)) wrote = true;
         }
-        this.busyMs += now() - t0;
+        this.busyMs += now() - t1;
         if (wrote) this.outbox.nudge();
       }
     }
@@ -139,24 +135,36 @@ export class ShardRuntime implements RealmPort {
 
   private arrive(): void {
     const t0 = now();
-    this.finishTransfers();
-    const hashNow = this.init.hashEvery > 0 && this.round % this.init.hashEvery === 0;
-    const realms: RealmRoundStats[] = [];
+    this.commands.finishTransfers();
+    const hashed = this.init.hashEvery > 0 && this.round % this.init.hashEvery === 0;
+    let entities = 0;
+    const st = this.stats;
     for (const h of this.hosts.values()) {
-      realms.push([h.slot, h.stateCode, h.tick, h.entityCount(), h.eventsIn, h.eventsOut, hashNow ? h.hash() : -1, h.dropped]);
+      const n = h.entityCount();
+      entities += n;
+      const at = h.row * RealmRow.FIELDS;
+      if (at + RealmRow.FIELDS > st.length) continue; // the engine grows the table before it places a realm there
+      st[at + RealmRow.OWNER] = h.slot + 1;
+      st[at + RealmRow.LOCAL_TICK] = h.tick;
+      st[at + RealmRow.ENTITIES] = n;
+      st[at + RealmRow.EVENTS_IN] = h.eventsIn;
+      st[at + RealmRow.EVENTS_OUT] = h.eventsOut;
+      st[at + RealmRow.DROPPED] = h.dropped;
+      if (hashed) st[at + RealmRow.HASH] = h.hash();
     }
     this.outbox.flush();
     this.busyMs += now() - t0;
-    const stats: RoundEndPayload = {
-      realms,
-      busyMs: this.busyMs,
-      localTicks: this.localTicks,
-      entityUpdates: this.entityUpdates,
-      stateDropped: this.outbox.lossyDropped,
-      backlog: this.outbox.backlogLength,
-      violations: Atomics.load(this.ints, BarrierSlot.RELEASE) === this.round ? 0 : 1,
-    };
-    this.outbox.sendNow(this.fields(FrameKind.ROUND_END, 0, 0, 0, this.round), encode(stats), this.stopped);
+    const r = this.roundEnd;
+    r[RoundEnd.BUSY_MS] = this.busyMs;
+    r[RoundEnd.LOCAL_TICKS] = this.localTicks;
+    r[RoundEnd.ENTITY_UPDATES] = this.entityUpdates;
+    r[RoundEnd.STATE_DROPPED] = this.outbox.lossyDropped;
+    r[RoundEnd.BACKLOG] = this.outbox.backlogLength;
+    r[RoundEnd.VIOLATIONS] = Atomics.load(this.ints, BarrierSlot.RELEASE) === this.round ? 0 : 1;
+    r[RoundEnd.REALMS] = this.hosts.size;
+    r[RoundEnd.ENTITIES] = entities;
+    r[RoundEnd.HASHED] = hashed ? 1 : 0;
+    this.outbox.sendNow(this.port.fields(FrameKind.ROUND_END, 0, 0, 0, 0, 0, this.round), this.roundEndBytes, this.stopped);
     if (this.stopped()) return;
     const shard = this.init.shard;
     Atomics.store(this.ints, BarrierSlot.DONE_BASE + shard, this.round);
@@ -165,199 +173,11 @@ export class ShardRuntime implements RealmPort {
     this.outbox.nudge();
   }
 
-  // ---- in-ring ----
-
   private drainIn(): void {
-    this.inRing.drain((bytes, offset, length) => {
-      const h = readHeader(this.inRing.view, offset);
-      const payload = length > FrameHeader.SIZE ? bytes.subarray(offset + FrameHeader.SIZE, offset + length) : EMPTY;
-      this.handle(h, payload);
+    const ring = this.inRing;
+    ring.drain((bytes, offset, length) => {
+      const body = bytes.subarray(offset + FrameHeader.SIZE, offset + length);
+      this.commands.apply(ring.view, offset, body);
     });
-  }
-
-  private handle(h: FrameFields, payload: Uint8Array): void {
-    switch (h.kind) {
-      case FrameKind.DELIVER_EVENT:
-        return this.deliverEvent(h, payload);
-      case FrameKind.INPUT: {
-        const p = decode<InputPayload>(payload);
-        this.hosts.get(h.target)?.input({ player: p.player, data: p.data as Json });
-        return;
-      }
-      case FrameKind.DELIVER_TRANSFER: {
-        const p = decode<TransferPayload>(payload);
-        const host = this.hosts.get(h.target);
-        if (host === undefined) return;
-        host.importEntity(p.entity as Json);
-        return;
-      }
-      case FrameKind.ADD_REALM:
-        return this.addRealm(decode<AddRealmPayload>(payload));
-      case FrameKind.REMOVE_REALM:
-        this.hosts.delete(h.target);
-        return;
-      case FrameKind.DIRECTORY: {
-        const d = decode<DirectoryPayload>(payload);
-        for (const [slot, id] of d.add) {
-          this.directory.set(slot, id);
-          this.slotsById.set(id, slot);
-        }
-        for (const slot of d.remove) {
-          const id = this.directory.get(slot);
-          this.directory.delete(slot);
-          if (id !== undefined && this.slotsById.get(id) === slot) this.slotsById.delete(id);
-        }
-        return;
-      }
-      case FrameKind.PAUSE:
-        this.hosts.get(h.target)?.pause();
-        return;
-      case FrameKind.RESUME:
-        this.hosts.get(h.target)?.resume();
-        return;
-      case FrameKind.WATCH:
-      case FrameKind.UNWATCH:
-      case FrameKind.KEYFRAME: {
-        const host = this.hosts.get(h.target);
-        if (host === undefined) return;
-        if (h.kind !== FrameKind.UNWATCH) host.view.invalidate();
-        if (h.kind !== FrameKind.KEYFRAME) host.watched = h.kind === FrameKind.WATCH;
-        return;
-      }
-      case FrameKind.QUERY:
-        return this.query(h, decode<QueryPayload>(payload));
-      case FrameKind.TRANSFER_OUT: {
-        const p = decode<TransferOutPayload>(payload);
-        this.hosts.get(h.target)?.outgoing.push({ entity: p.entity, to: p.to });
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  private addRealm(p: AddRealmPayload): void {
-    const kind = this.kinds.get(p.kind);
-    if (kind === undefined) {
-      this.send(FrameKind.REALM_ERROR, 0, p.slot, 0, 0, encode({ code: ErrorCode.UNKNOWN_KIND, message: `unknown realm kind "${p.kind}"` }));
-      return;
-    }
-    const spec: RealmSpec = { ...p, snapshot: p.snapshot as Json | undefined };
-    const host = new RealmHost(spec, kind, this);
-    this.hosts.set(p.slot, host);
-    host.boot(spec, 1 / this.init.tickHz);
-  }
-
-  private deliverEvent(h: FrameFields, payload: Uint8Array): void {
-    const host = this.hosts.get(h.target);
-    if (host === undefined) return;
-    const p = decode<EventPayload>(payload);
-    const from = h.source === 0xffffffff ? 'external' : (this.directory.get(h.source) ?? `#${h.source}`);
-    const event: RealmEvent = {
-      type: p.type,
-      data: p.data as Json,
-      from,
-      via: VIA[h.flags as 1 | 2 | 3] ?? 'unicast',
-      seq: h.seq,
-      path: [
-        { realm: from, shard: h.shard, tick: h.tick },
-        { router: 'main', controlTick: h.aux },
-        { realm: host.id, shard: this.init.shard },
-      ],
-    };
-    host.deliver(event);
-  }
-
-  private query(h: FrameFields, q: QueryPayload): void {
-    const host = this.hosts.get(h.target);
-    if (host === undefined) {
-      const err = encode({ code: ErrorCode.UNKNOWN_REALM, message: `realm slot ${h.target} is not on shard ${this.init.shard}` });
-      this.send(FrameKind.REPLY, ReplyFlag.ERROR, h.target, h.seq, 0, err);
-      return;
-    }
-    const result = encode(
-      q.what === 'snapshot' ? { snapshot: host.snapshot(), hash: host.hash() } : q.what === 'hash' ? host.hash() : host.views(),
-    );
-    if (result.length > this.outbox.maxPayload) {
-      const err = encode({ code: ErrorCode.PAYLOAD_TOO_LARGE, message: `the ${q.what} of realm "${host.id}" is ${result.length} bytes; the ring carries at most ${this.outbox.maxPayload}` });
-      this.send(FrameKind.REPLY, ReplyFlag.ERROR, h.target, h.seq, 0, err);
-      return;
-    }
-    this.send(FrameKind.REPLY, ReplyFlag.OK, h.target, h.seq, 0, result);
-  }
-
-  // ---- out-ring ----
-
-  private fields(kind: FrameFields['kind'], flags: number, source: number, target: number, aux: number, seq = 0, tick = 0): FrameFields {
-    return { kind, flags, shard: this.init.shard, source, target, seq, tick, aux };
-  }
-
-  private send(kind: FrameFields['kind'], flags: number, slot: number, seq: number, aux: number, payload: Uint8Array): void {
-    this.outbox.send(this.fields(kind, flags, slot, slot, aux, seq), payload);
-  }
-
-  /** RealmPort: a realm emits an event. Unknown unicast targets throw into realm code. */
-  emit(host: RealmHost, opts: EmitOptions): void {
-    if (typeof opts.type !== 'string' || opts.type.length === 0) throw new TypeError('emit: type must be a non-empty string');
-    let flags: number;
-    let target: number;
-    if (opts.to !== undefined) {
-      const slot = this.slotsById.get(opts.to);
-      if (slot === undefined) throw new RangeError(`emit: unknown realm "${opts.to}"`);
-      flags = TargetKind.UNICAST;
-      target = slot;
-    } else if (opts.selector !== undefined) {
-      flags = TargetKind.SELECTOR;
-      target = this.selectorHash(opts.selector);
-    } else {
-      flags = TargetKind.BROADCAST;
-      target = fnv1a(opts.type);
-    }
-    host.seq++;
-    host.eventsOut++;
-    const payload: EventPayload = { type: opts.type, data: opts.data ?? null };
-    this.outbox.send(this.fields(FrameKind.EVENT, flags, host.slot, target, 0, host.seq, host.tick), encode(payload));
-  }
-
-  subscribe(host: RealmHost, type: string, on: boolean): void {
-    const kind = on ? FrameKind.SUBSCRIBE : FrameKind.UNSUBSCRIBE;
-    this.outbox.send(this.fields(kind, 0, host.slot, fnv1a(type), 0), encode(type));
-  }
-
-  selectorHash(selector: Stat7Selector): number {
-    const hash = selectorHash(selector);
-    if (!this.knownSelectors.has(hash)) {
-      this.knownSelectors.add(hash);
-      this.outbox.send(this.fields(FrameKind.SELECTOR_DEF, 0, 0, hash, 0), encode(JSON.parse(canonicalSelector(selector)) as unknown));
-    }
-    return hash;
-  }
-
-  private sendState(host: RealmHost): boolean {
-    const diff = host.view.diff(host.views());
-    if (diff === null) return false;
-    const frame = { op: 'state', realm: host.id, seq: host.view.seq, tick: host.tick, key: diff.key, ents: diff.ents, gone: diff.gone, at: Date.now() };
-    const ok = this.outbox.sendLossy(this.fields(FrameKind.STATE, 0, host.slot, host.slot, 0, host.view.seq, host.tick), encode(frame));
-    if (!ok) host.view.invalidate();
-    return ok;
-  }
-
-  private finishTransfers(): void {
-    for (const host of this.hosts.values()) {
-      if (host.outgoing.length === 0) continue;
-      for (const t of host.outgoing.splice(0)) {
-        const to = this.slotsById.get(t.to);
-        if (to === undefined || to === host.slot) continue;
-        const entity = host.exportEntity(t.entity);
-        if (entity === undefined) continue;
-        const p: TransferPayload = { id: t.entity, entity, from: host.slot };
-        this.outbox.send(this.fields(FrameKind.TRANSFER, TransferFlag.ARRIVE, host.slot, to, 0, 0, host.tick), encode(p));
-      }
-    }
-  }
-
-  /** RealmPort: realm code threw; reported once, the realm stays in `error`. */
-  failed(host: RealmHost): void {
-    this.send(FrameKind.REALM_ERROR, 0, host.slot, 0, 0, encode({ code: ErrorCode.REALM_CRASHED, message: host.error ?? 'unknown error' }));
   }
 }

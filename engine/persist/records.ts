@@ -6,9 +6,12 @@ export interface SnapshotRealm {
   slot: number;
   reg: ValidRegistration;
   state: RealmState;
-  /** The shard host's snapshot envelope (tick, generator, subscriptions, the kind's data). */
+  /** The shard host's snapshot envelope (tick, generator, subscriptions, counters, the kind's
+   *  data) as the MessagePack bytes the shard produced (older files: the decoded object). */
   host: unknown;
   hash: number;
+  /** Why the realm is failed, when `state` is 'error'. */
+  error?: string | null;
 }
 
 export interface MultiverseSnapshot {

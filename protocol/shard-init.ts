@@ -1,10 +1,12 @@
-// What the engine hands a shard when it starts: shared memory and fixed settings.
+// What the engine hands a shard when it starts (piscina's task argument): shared memory and fixed settings.
 export interface ShardInit {
   shard: number;
   shards: number;
   barrier: SharedArrayBuffer;
   inRing: SharedArrayBuffer;
   outRing: SharedArrayBuffer;
+  /** Per-realm counters (stats-table.ts); the same buffer across the shard's incarnations. */
+  stats: SharedArrayBuffer;
   mode: 'realtime' | 'max';
   tickHz: number;
   ticksPerControl: number;

@@ -1,0 +1,131 @@
+// A shard's side of the ring protocol for its realms' outgoing traffic: emits, subscriptions,
+// selector and type definitions, transfers, lifecycle reports and replies, written to the
+// out-ring. It also keeps the directory (realm id ↔ slot) that emits by id need.
+import { FrameKind, TargetKind, fnv1a, type FrameFields } from '../protocol/frames.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { encode, encodeBody } from '../protocol/codec.js';
+import { canonicalSelector, selectorHash, type Stat7Selector } from '../protocol/stat7.js';
+import { ReplyFlag, TransferFlag, type DirectoryPayload, type HelloPayload } from '../protocol/shard-messages.js';
+import type { Outbox } from './outbox.js';
+import type { RealmHost, RealmPort } from './realm-host.js';
+import type { EmitOptions } from './realm.js';
+
+export class ShardPort implements RealmPort {
+  private readonly directory = new Map<number, string>();
+  private readonly slotsById = new Map<string, number>();
+  /** hash → the one string this shard has used for it (a second string with the same hash is refused). */
+  private readonly types = new Map<number, string>();
+  private readonly selectors = new Map<number, string>();
+
+  constructor(
+    readonly shardId: number,
+    readonly outbox: Outbox,
+  ) {}
+
+  fields(kind: FrameFields['kind'], flags: number, source: number, target: number, seq = 0, tick = 0, aux = 0): FrameFields {
+    return { kind, flags, shard: this.shardId, source, target, seq, tick, aux };
+  }
+
+  hello(kinds: HelloPayload['kinds']): void {
+    this.outbox.send(this.fields(FrameKind.HELLO, 0, 0, 0), encodeBody(FrameKind.HELLO, { kinds }));
+  }
+
+  nameOf(slot: number): string {
+    return slot === 0xffffffff ? 'external' : (this.directory.get(slot) ?? `#${slot}`);
+  }
+
+  slotOf(id: string): number | undefined {
+    return this.slotsById.get(id);
+  }
+
+  applyDirectory(d: DirectoryPayload): void {
+    for (let i = 0; i < d.addSlots.length; i++) {
+      const slot = d.addSlots[i]!;
+      const id = d.addIds[i]!;
+      this.directory.set(slot, id);
+      this.slotsById.set(id, slot);
+    }
+    for (const slot of d.remove) {
+      const id = this.directory.get(slot);
+      this.directory.delete(slot);
+      if (id !== undefined && this.slotsById.get(id) === slot) this.slotsById.delete(id);
+    }
+  }
+
+  /** RealmPort: a realm emits an event. Unknown unicast targets and colliding types throw into realm code. */
+  emit(host: RealmHost, opts: EmitOptions): void {
+    if (typeof opts.type !== 'string' || opts.type.length === 0) throw new TypeError('emit: type must be a non-empty string');
+    let flags: number;
+    let target: number;
+    if (opts.to !== undefined) {
+      const slot = this.slotsById.get(opts.to);
+      if (slot === undefined) throw new RangeError(`emit: unknown realm "${opts.to}"`);
+      flags = TargetKind.UNICAST;
+      target = slot;
+    } else if (opts.selector !== undefined) {
+      flags = TargetKind.SELECTOR;
+      target = this.selectorHash(opts.selector);
+    } else {
+      flags = TargetKind.BROADCAST;
+      target = this.typeHash(opts.type);
+    }
+    host.seq++;
+    host.eventsOut++;
+    this.outbox.send(this.fields(FrameKind.EVENT, flags, host.slot, target, host.seq, host.tick), encodeBody(FrameKind.EVENT, { type: opts.type, data: opts.data ?? null }));
+  }
+
+  subscribe(host: RealmHost, type: string, on: boolean): void {
+    const kind = on ? FrameKind.SUBSCRIBE : FrameKind.UNSUBSCRIBE;
+    this.outbox.send(this.fields(kind, 0, host.slot, this.typeHash(type)), encodeBody(kind, { type }));
+  }
+
+  /** The 32-bit id of an event type; the first use is reported (TYPE_DEF) so the engine can refuse collisions. */
+  typeHash(type: string): number {
+    const hash = fnv1a(type);
+    const known = this.types.get(hash);
+    if (known === type) return hash;
+    if (known !== undefined) throw new RangeError(`${ErrorCode.HASH_COLLISION}: event type "${type}" has the same 32-bit id as "${known}"`);
+    this.types.set(hash, type);
+    this.outbox.send(this.fields(FrameKind.TYPE_DEF, 0, 0, hash), encodeBody(FrameKind.TYPE_DEF, { type }));
+    return hash;
+  }
+
+  selectorHash(selector: Stat7Selector): number {
+    const canonical = canonicalSelector(selector);
+    const hash = selectorHash(selector);
+    const known = this.selectors.get(hash);
+    if (known === canonical) return hash;
+    if (known !== undefined) throw new RangeError(`${ErrorCode.HASH_COLLISION}: selector ${canonical} has the same 32-bit id as ${known}`);
+    this.selectors.set(hash, canonical);
+    this.outbox.send(this.fields(FrameKind.SELECTOR_DEF, 0, 0, hash), encodeBody(FrameKind.SELECTOR_DEF, { selector: Object.fromEntries(JSON.parse(canonical) as [string, unknown][]) as Stat7Selector }));
+    return hash;
+  }
+
+  transfer(host: RealmHost, id: string, to: number, entity: unknown): void {
+    this.outbox.send(
+      this.fields(FrameKind.TRANSFER, TransferFlag.ARRIVE, host.slot, to, 0, host.tick),
+      encodeBody(FrameKind.TRANSFER, { id, entity, from: host.slot }),
+    );
+  }
+
+  stateChanged(host: RealmHost, code: string | null): void {
+    this.stateReport(host.slot, host.stateCode, code, code === null ? null : host.error);
+  }
+
+  stateReport(slot: number, state: number, code: string | null, message: string | null): void {
+    this.outbox.send(this.fields(FrameKind.REALM_STATE, 0, slot, slot), encodeBody(FrameKind.REALM_STATE, { state, code, message }));
+  }
+
+  reply(slot: number, seq: number, body: unknown, aux = 0): void {
+    const bytes = encode(body);
+    if (bytes.length > this.outbox.maxPayload) {
+      this.replyError(slot, seq, ErrorCode.PAYLOAD_TOO_LARGE, `the reply for realm slot ${slot} is ${bytes.length} bytes; the ring carries at most ${this.outbox.maxPayload}`);
+      return;
+    }
+    this.outbox.send(this.fields(FrameKind.REPLY, ReplyFlag.OK, slot, slot, seq, 0, aux), bytes);
+  }
+
+  replyError(slot: number, seq: number, code: string, message: string): void {
+    this.outbox.send(this.fields(FrameKind.REPLY, ReplyFlag.ERROR, slot, slot, seq), encode({ code, message }));
+  }
+}
