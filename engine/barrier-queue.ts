@@ -20,6 +20,11 @@ export class BarrierQueue {
     this.queues[shard]!.push(frame);
   }
 
+  /** Ahead of everything queued (the directory a barrier's commands rely on). */
+  pushFirst(shard: number, frame: Uint8Array): void {
+    this.queues[shard]!.unshift(frame);
+  }
+
   /** Hands every queued frame of `shard` to `write`, in order, and empties the queue. */
   flush(shard: number, write: (frame: Uint8Array) => void): void {
     const q = this.queues[shard]!;

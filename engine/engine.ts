@@ -75,6 +75,7 @@ export class Engine {
     });
     this.realms = new Realms(o.maxRealms, o.shards, this.io, this.names, o.logger, (c) => this.emitter.emit('realm', c));
     this.router = new Router(this.realms);
+    this.io.beforeWrite = () => this.realms.flushDirectory();
     const ops: Operations = {
       addRealm: (reg, slot, snap) => this.addRealm(reg, slot, snap),
       removeRealm: (id) => void this.realms.remove(id),
@@ -99,10 +100,7 @@ export class Engine {
     };
     const observed: RouteSink = { ...sink, routed: (frame, targets, tick) => this.emitRouted(frame, targets, tick) };
     this.loop = new ControlLoop(o, this.io, this.router, this.realms, {
-      beforeRound: (round) => {
-        this.supervisor.restartShards(round);
-        this.realms.flushDirectory();
-      },
+      beforeRound: (round) => this.supervisor.restartShards(round),
       stalled: (round, at) => this.supervisor.stalled(round, at),
       finalRound: () => this.durability.finalSnapshot(),
       sink: () => (this.emitter.listenerCount('routed') > 0 ? observed : sink),

@@ -36,7 +36,6 @@ export class Realms implements RouteTable {
   readonly deadShards = new Set<number>();
   private dirAddSlots: number[] = [];
   private dirAddIds: string[] = [];
-  private dirRemove: number[] = [];
   private readonly subs = new Map<number, Set<number>>();
   private readonly sortedSubs = new Map<number, number[]>();
   private readonly matches = new Map<number, number[]>();
@@ -121,7 +120,8 @@ export class Realms implements RouteTable {
     this.setSubscriptions(rec, []);
     for (const list of this.matches.values()) removeSorted(list, rec.slot);
     this.io.signal(rec.shard, FrameKind.REMOVE_REALM, rec.slot);
-    this.dirRemove.push(rec.slot);
+    // In order with the other commands: what a realm emits by id before this point still resolves.
+    this.io.toAll(FrameKind.DIRECTORY, encodeBody(FrameKind.DIRECTORY, { addSlots: [], addIds: [], remove: [rec.slot] }));
     this.move(rec, 'offline');
     this.emit(rec, 'unregistered');
     this.boots.reject(rec.slot, new TickverseError(ErrorCode.UNKNOWN_REALM, `realm "${realmId}" was unregistered`));
@@ -192,13 +192,12 @@ export class Realms implements RouteTable {
 
   // ---- directory ----
 
-  /** One DIRECTORY frame per shard for the realms added and removed since the last barrier. */
+  /** One DIRECTORY frame per shard for the realms added since the last barrier, ahead of the commands (boots may emit by id). */
   flushDirectory(): void {
-    if (this.dirAddSlots.length === 0 && this.dirRemove.length === 0) return;
-    this.io.toAll(FrameKind.DIRECTORY, encodeBody(FrameKind.DIRECTORY, { addSlots: this.dirAddSlots, addIds: this.dirAddIds, remove: this.dirRemove }));
+    if (this.dirAddSlots.length === 0) return;
+    this.io.toAll(FrameKind.DIRECTORY, encodeBody(FrameKind.DIRECTORY, { addSlots: this.dirAddSlots, addIds: this.dirAddIds, remove: [] }), true);
     this.dirAddSlots = [];
     this.dirAddIds = [];
-    this.dirRemove = [];
   }
 
   /** The whole directory, for a replaced shard. */

@@ -48,6 +48,9 @@ export class ShardIo {
   private nextRequest = 1;
   private readonly realtime: boolean;
 
+  /** Runs before queued commands are written (the realms part queues its directory batch). */
+  beforeWrite: () => void = () => undefined;
+
   constructor(
     private readonly opts: ResolvedOptions,
     private readonly handler: ShardIoHandler,
@@ -103,9 +106,13 @@ export class ShardIo {
     this.send(shard, kind, slot, new Uint8Array(0), immediate);
   }
 
-  /** The same frame for every shard, at the barrier. */
-  toAll(kind: InKind, payload: Uint8Array): void {
-    for (let s = 0; s < this.opts.shards; s++) this.atBarrier.push(s, buildFrame({ kind, flags: 0, shard: s, source: 0, target: 0, seq: 0, tick: 0, aux: 0 }, payload));
+  /** The same frame for every shard, at the barrier: after the commands queued there, or (`first`) ahead of them. */
+  toAll(kind: InKind, payload: Uint8Array, first = false): void {
+    for (let s = 0; s < this.opts.shards; s++) {
+      const frame = buildFrame({ kind, flags: 0, shard: s, source: 0, target: 0, seq: 0, tick: 0, aux: 0 }, payload);
+      if (first) this.atBarrier.pushFirst(s, frame);
+      else this.atBarrier.push(s, frame);
+    }
   }
 
   /** A routed delivery, written into the in-ring in place (a dead shard's realms catch up from the log instead). */
@@ -121,6 +128,7 @@ export class ShardIo {
 
   /** While every shard waits at the barrier: backlog first, then (with `queued`) the commands queued for it, in order. */
   writeBarrierFrames(queued: boolean): void {
+    if (queued) this.beforeWrite();
     for (const link of this.pool.links) {
       if (!link.alive) continue;
       link.writer.flush();
