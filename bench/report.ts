@@ -1,5 +1,6 @@
 // Markdown summary of a bench report.
 import type { BenchReport } from './run.js';
+import { healthNote } from './realm-health.js';
 
 function table(headers: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]): string => `| ${cells.join(' | ')} |`;
@@ -106,6 +107,7 @@ function engineSections(r: BenchReport): string[] {
         ]),
       ),
       '',
+      ...healthNote(r.routed),
       'Deliveries = Σ `ControlTickInfo.deliveries` ÷ wall time of the window. Shard busy = Σ `ShardTickStats.busyMs` ÷ wall time. Ring baseline = FrameRing, one worker → the main thread, 64-byte frames, the ring alone in the same run: best and median of its rounds (single rounds vary >10× on a shared 2-core machine).',
       '',
     );
@@ -131,6 +133,7 @@ function engineSections(r: BenchReport): string[] {
         ]),
       ),
       '',
+      ...healthNote(r.tick10k),
       'Register all = every `register()` issued at once, until `Promise.all` resolves. Control tick = `durationMs` (last shard arrival → next release) over the window after registration; round = `roundMs` (release → last arrival: the local tick, paced); real time = local ticks run ÷ (realms × tickHz × seconds), below 1 when the shards fall behind. Baseline: the 100 ms control-tick period.',
       '',
     );

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Engine } from '../engine/index.js';
 import type { ControlTickInfo } from '../engine/index.js';
 import { frameRingCrossThread } from './ring.bench.js';
+import { realmHealth, type RealmHealth } from './realm-health.js';
 import { round, summarize, type Summary } from './stats.js';
 
 export interface RoutedScenario {
@@ -19,6 +20,8 @@ export interface RoutedScenario {
 }
 
 export interface RoutedResult {
+  /** Realms not running at the end of the window (crashed realms make the figures meaningless). */
+  health: RealmHealth;
   name: string;
   realms: number;
   entities: number;
@@ -88,12 +91,14 @@ export async function runRouted(sc: RoutedScenario, ring: RingBaseline): Promise
     const t0 = performance.now();
     await sleep(sc.seconds * 1000);
     engine.off('controlTick', onTick);
+    const health = realmHealth(engine);
     const elapsed = (performance.now() - t0) / 1000;
     const sum = (f: (t: ControlTickInfo) => number): number => ticks.reduce((a, t) => a + f(t), 0);
     const busy = Array.from({ length: sc.shards }, (_, s) => sum((t) => t.shards.find((x) => x.shard === s)?.busyMs ?? 0) / (elapsed * 1000));
     const last = ticks[ticks.length - 1];
     const deliveriesPerSec = Math.round(sum((t) => t.deliveries) / elapsed);
     return {
+      health,
       name: `${sc.realms} realms × ${sc.entities} entities, unicast every local tick, K = ${sc.ticksPerControl}, ${sc.shards} shards`,
       realms: sc.realms,
       entities: sc.entities,

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Engine } from '../engine/index.js';
 import type { ControlTickInfo } from '../engine/index.js';
+import { realmHealth, type RealmHealth } from './realm-health.js';
 import { round, summarize, type Summary } from './stats.js';
 
 export interface Tick10kScenario {
@@ -19,6 +20,8 @@ export interface Tick10kScenario {
 }
 
 export interface Tick10kResult {
+  /** Realms not running at the end of the window (crashed realms make the figures meaningless). */
+  health: RealmHealth;
   name: string;
   realms: number;
   entities: number;
@@ -85,6 +88,7 @@ export async function runTick10k(sc: Tick10kScenario): Promise<Tick10kResult> {
     const t0 = performance.now();
     await sleep(sc.seconds * 1000);
     engine.off('controlTick', onTick);
+    const health = realmHealth(engine);
     const elapsed = (performance.now() - t0) / 1000;
     const sum = (f: (t: ControlTickInfo) => number): number => ticks.reduce((a, t) => a + f(t), 0);
     const o = engine.options;
@@ -95,6 +99,7 @@ export async function runTick10k(sc: Tick10kScenario): Promise<Tick10kResult> {
     const after = ticks.slice(1);
     const localAfter = after.reduce((a, t) => a + t.localTicks, 0);
     return {
+      health,
       name: `${sc.realms.toLocaleString('en-US')} realms × ${sc.entities} entities, ${sc.events ? 'one unicast per realm per control tick' : 'no events'}`,
       realms: sc.realms,
       entities: sc.entities,

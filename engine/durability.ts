@@ -20,8 +20,9 @@ export interface Operations {
   removeRealm(realmId: string): void;
   routeExternal(frame: Uint8Array): void;
   /** The round whose commands are being queued now. */
-  readonly round: number;
-  externalSeq: number;
+  round(): number;
+  /** The last sequence number of events published through the engine API (`set` after recovery). */
+  externalSeq(set?: number): number;
 }
 
 export interface LoggedInput {
@@ -105,7 +106,7 @@ export class Durability {
    * directory (rotating the journal), 'memory' keeps it for shard restores, 'backup' returns it.
    */
   async take(mode: 'persist' | 'memory' | 'backup'): Promise<MultiverseSnapshot> {
-    const tick = this.ops.round - 1;
+    const tick = this.ops.round() - 1;
     for (const rec of this.realms.registry.all()) {
       if (rec.state !== 'error' && (rec.state === 'syncing' || !this.io.alive(rec.shard))) {
         throw new TickverseError(ErrorCode.SHARD_FAILED, `realm "${rec.reg.realmId}" is being restored on shard ${rec.shard}; try again`);
@@ -124,7 +125,7 @@ export class Durability {
     }
     const rotated = mode === 'persist' ? this.store!.startJournal(tick) : Promise.resolve();
     rotated.catch(() => undefined); // awaited below; a failure surfaces there
-    const snap: MultiverseSnapshot = { v: 1, controlTick: tick, createdAt: Date.now(), externalSeq: this.ops.externalSeq, realms: await Promise.all(realms) };
+    const snap: MultiverseSnapshot = { v: 1, controlTick: tick, createdAt: Date.now(), externalSeq: this.ops.externalSeq(), realms: await Promise.all(realms) };
     await rotated;
     if (mode === 'backup') return snap;
     if (mode === 'persist') await this.store!.writeSnapshot(snap);
@@ -154,7 +155,7 @@ export class Durability {
   }
 
   async backup(path?: string): Promise<BackupReport> {
-    const target = path ?? (this.store === null ? null : join(this.store.backupDir, `backup-${String(this.ops.round - 1).padStart(12, '0')}-${Date.now()}.tvsnap`));
+    const target = path ?? (this.store === null ? null : join(this.store.backupDir, `backup-${String(this.ops.round() - 1).padStart(12, '0')}-${Date.now()}.tvsnap`));
     if (target === null) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'backup needs a path when the engine has no data directory');
     const snap = await this.take('backup');
     const bytes = await writeSnapshotFile(target, snap);
@@ -182,7 +183,7 @@ export class Durability {
     }
     for (const rec of [...this.realms.registry.all()]) {
       this.ops.removeRealm(rec.reg.realmId);
-      await this.journal({ t: 'unreg', tick: this.ops.round, realm: rec.reg.realmId });
+      await this.journal({ t: 'unreg', tick: this.ops.round(), realm: rec.reg.realmId });
     }
     const checked = await this.boot(snap, false);
     if (this.store !== null) await this.take('persist');
@@ -215,7 +216,7 @@ export class Durability {
   /** Brings back what the data directory holds: the newest snapshot, then the journal after it. */
   async recover(r: Recovered): Promise<RecoveryReport> {
     const snap = r.snapshot;
-    this.ops.externalSeq = snap?.externalSeq ?? 0;
+    this.ops.externalSeq(snap?.externalSeq ?? 0);
     const checked = snap === null ? Promise.resolve({ checked: 0, mismatches: 0 }) : this.boot(snap, true);
     if (snap !== null) this.keep(snap);
     let replayed = 0;
@@ -258,14 +259,14 @@ export class Durability {
       }
       case 'pub': {
         const frame = new Uint8Array(rec.frame);
-        this.ops.externalSeq = Math.max(this.ops.externalSeq, new DataView(frame.buffer).getUint32(FrameHeader.SEQ, true));
+        this.ops.externalSeq(Math.max(this.ops.externalSeq(), new DataView(frame.buffer).getUint32(FrameHeader.SEQ, true)));
         this.ops.routeExternal(frame);
         return;
       }
       case 'input': {
         const r = reg.require(rec.realm);
         this.io.command(r.shard, FrameKind.INPUT, r.slot, { player: rec.player, data: rec.data });
-        this.logInput({ tick: this.ops.round, slot: r.slot, player: rec.player, data: rec.data });
+        this.logInput({ tick: this.ops.round(), slot: r.slot, player: rec.player, data: rec.data });
         return;
       }
       default:

@@ -3,13 +3,14 @@
 import { EventEmitter } from 'node:events';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { EXTERNAL_SOURCE, FrameHeader, FrameKind, TargetKind } from '../protocol/frames.js';
-import { decode, decodeBody } from '../protocol/codec.js';
+import { decode } from '../protocol/codec.js';
 import { toSelector } from '../protocol/stat7.js';
 import type { RealmInfo, RealmRegistration } from '../protocol/realm.js';
 import { buildFrame } from './barrier-queue.js';
 import { ControlLoop } from './control-loop.js';
 import { Durability, type Operations } from './durability.js';
 import { Names } from './names.js';
+import { Reports } from './reports.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import type { SnapshotRealm } from './persist/records.js';
 import { Realms } from './realms.js';
@@ -20,10 +21,12 @@ import { ShardIo } from './shard-io.js';
 import { Supervisor } from './supervisor.js';
 import { Waiters } from './waiters.js';
 import type {
-  BackupReport, ControlTickInfo, EngineEvents, EngineOptions, EngineStats, EntityView, PublishReceipt, PublishRequest, RecoveryReport, RestoreReport, RoutedEvent, UndeliverableReport,
+  BackupReport, ControlTickInfo, EngineEvents, EngineOptions, EngineStats, EntityView, PublishReceipt, PublishRequest, RecoveryReport, RestoreReport,
 } from './types.js';
 
 type Listener<K extends keyof EngineEvents> = (...args: EngineEvents[K]) => void;
+/** Frames for a realm still booting go after its ADD_REALM, at the barrier; later ones may go at once (realtime). */
+const booted = (rec: RealmRecord): boolean => rec.state !== 'booting' && rec.state !== 'syncing';
 const HISTORY = 256;
 
 export class Engine {
@@ -36,6 +39,7 @@ export class Engine {
   private readonly durability: Durability;
   private readonly supervisor: Supervisor;
   private readonly loop: ControlLoop;
+  private readonly reports: Reports;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private starting: Promise<void> | null = null;
   private loopDone: Promise<void> = Promise.resolve();
@@ -43,10 +47,7 @@ export class Engine {
   private readonly tickWaiters = new Waiters<number, ControlTickInfo>();
   private readonly hellos = new Set<number>();
   private catalogueReady: () => void = () => undefined;
-  private readonly blocked = new Set<number>();
   private externalSeq = 0;
-  private undeliverable = 0;
-  private bounced = 0;
   private started = 0;
   private keepAlive: NodeJS.Timeout | undefined;
 
@@ -56,15 +57,16 @@ export class Engine {
     this.emitter.setMaxListeners(0);
     this.io = new ShardIo(o, {
       routeFrame: (bytes, offset, length) => {
-        if (this.blocked.size === 0 || !this.blocked.has(new DataView(bytes.buffer, bytes.byteOffset).getUint32(offset + FrameHeader.SOURCE, true))) this.router.add(bytes, offset, length);
+        const blocked = this.reports.blocked;
+        if (blocked.size === 0 || !blocked.has(new DataView(bytes.buffer, bytes.byteOffset).getUint32(offset + FrameHeader.SOURCE, true))) this.router.add(bytes, offset, length);
       },
       state: (slot, frame) => {
         const rec = this.realms.registry.bySlotId(slot);
         if (rec !== undefined && rec.watchers > 0) this.emitter.emit('state', rec.reg.realmId, frame);
       },
-      subscription: (slot, hash, type, on) => (this.names.defineType(hash, type) ? this.realms.subscription(slot, hash, type, on) : this.collision(slot, `event type "${type}"`)),
-      typeDef: (slot, hash, type) => void (this.names.defineType(hash, type) || this.collision(slot, `event type "${type}"`)),
-      selectorDef: (slot, hash, selector) => void (this.names.defineSelector(hash, toSelector(selector)) || this.collision(slot, 'a STAT7 selector')),
+      subscription: (slot, hash, type, on) => (this.names.defineType(hash, type) ? this.realms.subscription(slot, hash, type, on) : this.reports.collision(slot, `event type "${type}"`)),
+      typeDef: (slot, hash, type) => void (this.names.defineType(hash, type) || this.reports.collision(slot, `event type "${type}"`)),
+      selectorDef: (slot, hash, selector) => void (this.names.defineSelector(hash, toSelector(selector)) || this.reports.collision(slot, 'a STAT7 selector')),
       roundEnd: (shard, round, view, at) => this.loop.roundEnd(shard, round, view, at),
       realmState: (slot, p) => this.realms.realmState(slot, p),
       hello: (shard, p) => {
@@ -75,30 +77,22 @@ export class Engine {
     });
     this.realms = new Realms(o.maxRealms, o.shards, this.io, this.names, o.logger, (c) => this.emitter.emit('realm', c));
     this.router = new Router(this.realms);
+    this.reports = new Reports(this.realms.registry, this.io, o.logger, this.emitter);
     this.io.beforeWrite = () => this.realms.flushDirectory();
     const ops: Operations = {
       addRealm: (reg, slot, snap) => this.addRealm(reg, slot, snap),
       removeRealm: (id) => void this.realms.remove(id),
       routeExternal: (frame) => this.router.add(frame, 0, frame.length),
-      get round() {
-        return loop().round;
-      },
-      get externalSeq() {
-        return self.externalSeq;
-      },
-      set externalSeq(v: number) {
-        self.externalSeq = v;
-      },
+      round: () => this.loop.round,
+      externalSeq: (set) => (this.externalSeq = set ?? this.externalSeq),
     };
-    const self = this;
-    const loop = (): ControlLoop => this.loop;
     this.durability = new Durability(o, this.io, this.realms, ops, () => this.supervisor.settled());
     this.supervisor = new Supervisor(o, this.io, this.realms, this.router, this.durability, () => this.state === 'running');
     const sink: RouteSink = {
       deliver: (shard, src, offset, length, kind, flags, target, aux) => this.io.deliver(shard, src, offset, length, kind, flags, target, aux),
-      undeliverable: (frame, reason, tick) => this.reportUndeliverable(frame, reason, tick),
+      undeliverable: (frame, reason, tick) => this.reports.lost(frame, reason, tick),
     };
-    const observed: RouteSink = { ...sink, routed: (frame, targets, tick) => this.emitRouted(frame, targets, tick) };
+    const observed: RouteSink = { ...sink, routed: (frame, targets, tick) => this.reports.routed(frame, targets, tick) };
     this.loop = new ControlLoop(o, this.io, this.router, this.realms, {
       beforeRound: (round) => this.supervisor.restartShards(round),
       stalled: (round, at) => this.supervisor.stalled(round, at),
@@ -111,22 +105,15 @@ export class Engine {
 
   // ---- lifecycle ----
 
-  get running(): boolean {
-    return this.state === 'running';
-  }
+  get running(): boolean { return this.state === 'running'; } // prettier-ignore
 
   /** The last closed control tick. */
   get controlTick(): number {
     return this.history.length === 0 ? 0 : this.history[this.history.length - 1]!.controlTick;
   }
 
-  get startedAt(): number {
-    return this.started;
-  }
-
-  get shardCount(): number {
-    return this.options.shards;
-  }
+  get startedAt(): number { return this.started; } // prettier-ignore
+  get shardCount(): number { return this.options.shards; } // prettier-ignore
 
   /** What the last start recovered from the data directory (null: nothing to recover). */
   get recovery(): RecoveryReport | null {
@@ -309,7 +296,7 @@ export class Engine {
     const rec = this.realms.registry.require(realmId);
     if (typeof player !== 'string' || player.length === 0 || player.length > 128) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'player must be a string of 1-128 characters');
     const body = { player, data: data ?? null };
-    this.io.send(rec.shard, FrameKind.INPUT, rec.slot, this.io.encodeBounded(FrameKind.INPUT, body, this.options.maxPayloadBytes), true);
+    this.io.send(rec.shard, FrameKind.INPUT, rec.slot, this.io.encodeBounded(FrameKind.INPUT, body, this.options.maxPayloadBytes), booted(rec));
     this.durability.logInput({ tick: this.loop.round, slot: rec.slot, ...body });
     return this.durability.journal({ t: 'input', tick: this.loop.round, realm: realmId, ...body });
   }
@@ -325,30 +312,30 @@ export class Engine {
 
   async entities(realmId: string): Promise<EntityView[]> {
     const rec = this.requireRealm(realmId);
-    return this.io.query(rec.shard, rec.slot, 'entities', true, realmId);
+    return this.io.query(rec.shard, rec.slot, 'entities', booted(rec), realmId);
   }
 
   /** The realm's snapshot envelope as its shard holds it now ({v, tick, rng, seq, subs, data, counters}). */
   async snapshot(realmId: string): Promise<unknown> {
     const rec = this.requireRealm(realmId);
-    return decode((await this.io.query(rec.shard, rec.slot, 'snapshot', true, realmId)).snapshot);
+    return decode((await this.io.query(rec.shard, rec.slot, 'snapshot', booted(rec), realmId)).snapshot);
   }
 
   /** Starts a realm's state stream (refcounted); returns the function that stops watching. */
   watch(realmId: string): () => void {
     const rec = this.requireRealm(realmId);
-    this.io.signal(rec.shard, rec.watchers++ === 0 ? FrameKind.WATCH : FrameKind.KEYFRAME, rec.slot, true);
+    this.io.signal(rec.shard, rec.watchers++ === 0 ? FrameKind.WATCH : FrameKind.KEYFRAME, rec.slot, booted(rec));
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      if (--rec.watchers === 0 && this.realms.registry.find(realmId) === rec && this.running) this.io.signal(rec.shard, FrameKind.UNWATCH, rec.slot, true);
+      if (--rec.watchers === 0 && this.realms.registry.find(realmId) === rec && this.running) this.io.signal(rec.shard, FrameKind.UNWATCH, rec.slot, booted(rec));
     };
   }
 
   requestKeyframe(realmId: string): void {
     const rec = this.requireRealm(realmId);
-    this.io.signal(rec.shard, FrameKind.KEYFRAME, rec.slot, true);
+    this.io.signal(rec.shard, FrameKind.KEYFRAME, rec.slot, booted(rec));
   }
 
   stats(): EngineStats {
@@ -366,8 +353,8 @@ export class Engine {
       last: this.history[this.history.length - 1] ?? null,
       realmsByState: this.realms.countByState(),
       eventsRouted: this.loop.totalRouted,
-      eventsUndeliverable: this.undeliverable,
-      transfersBounced: this.bounced,
+      eventsUndeliverable: this.reports.undeliverable,
+      transfersBounced: this.reports.bounced,
       barrierViolations: this.loop.barrierViolations,
       shardRestarts: s.restarts,
       shardFailures: s.failures,
@@ -396,53 +383,6 @@ export class Engine {
   restoreBackup(path: string): Promise<RestoreReport> {
     this.requireRunning();
     return this.durability.restore(path);
-  }
-
-  // ---- reports ----
-
-  private collision(slot: number, what: string): void {
-    const rec = this.realms.registry.bySlotId(slot);
-    this.blocked.add(slot);
-    if (rec === undefined) return;
-    const message = `${what} used by realm "${rec.reg.realmId}" has the same 32-bit routing id as another one in use`;
-    this.io.command(rec.shard, FrameKind.FAIL_REALM, slot, { code: ErrorCode.HASH_COLLISION, message });
-  }
-
-  private reportUndeliverable(frame: Uint8Array, reason: UndeliverableReport['reason'], controlTick: number): void {
-    if (reason === 'bounced') this.bounced++;
-    else this.undeliverable++;
-    const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-    const name = (slot: number): string => (slot === EXTERNAL_SOURCE ? 'external' : (this.realms.registry.bySlotId(slot)?.reg.realmId ?? `#${slot}`));
-    const transfer = frame[FrameHeader.KIND] === FrameKind.TRANSFER;
-    const body = frame.subarray(FrameHeader.SIZE);
-    const r: UndeliverableReport = {
-      controlTick,
-      kind: transfer ? 'transfer' : 'event',
-      from: name(v.getUint32(FrameHeader.SOURCE, true)),
-      to: name(v.getUint32(FrameHeader.TARGET, true)),
-      type: transfer ? null : decodeBody(FrameKind.EVENT, body).type,
-      entity: transfer ? decodeBody(FrameKind.TRANSFER, body).id : null,
-      reason,
-    };
-    this.options.logger.warn(r, reason === 'bounced' ? 'transfer bounced' : 'undeliverable');
-    this.emitter.emit('undeliverable', r);
-  }
-
-  private emitRouted(frame: Uint8Array, targets: readonly number[], controlTick: number): void {
-    const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-    const source = v.getUint32(FrameHeader.SOURCE, true);
-    const flags = v.getUint8(FrameHeader.FLAGS);
-    const payload = frame.subarray(FrameHeader.SIZE);
-    const e: RoutedEvent = {
-      controlTick,
-      from: source === EXTERNAL_SOURCE ? 'external' : (this.realms.registry.bySlotId(source)?.reg.realmId ?? `#${source}`),
-      type: decodeBody(FrameKind.EVENT, payload).type,
-      via: flags === TargetKind.UNICAST ? 'unicast' : flags === TargetKind.BROADCAST ? 'broadcast' : 'selector',
-      to: targets.map((s) => this.realms.registry.bySlotId(s)?.reg.realmId ?? `#${s}`),
-      seq: v.getUint32(FrameHeader.SEQ, true),
-      payload,
-    };
-    this.emitter.emit('routed', e);
   }
 
   private requireRealm(realmId: string): RealmRecord {
