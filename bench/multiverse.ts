@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { Engine } from '../engine/index.js';
 import type { ControlTickInfo } from '../engine/index.js';
 import { round, summarize, type Summary } from './stats.js';
+import { registerStressRing } from './stress-ring.js';
 
 export interface MultiverseScenario {
   realms: number;
@@ -40,19 +41,7 @@ export async function runMultiverse(sc: MultiverseScenario): Promise<MultiverseR
   const engine = new Engine({ shards, mode: 'max', hashEvery: 0, ticksPerControl: sc.ticksPerControl ?? 10 });
   await engine.start();
   try {
-    const regs = [];
-    for (let i = 0; i < sc.realms; i++) {
-      regs.push(
-        engine.register({
-          realm_id: `stress-${i}`,
-          game_id: 'bench',
-          kind: 'stress',
-          // Each realm sends its neighbour an event every emitEvery local ticks (a ring of realms).
-          params: { entities: sc.entities, emitEvery: sc.emitEvery ?? 10, peer: `stress-${(i + 1) % sc.realms}` },
-        }),
-      );
-    }
-    await Promise.all(regs);
+    await registerStressRing(engine, 'stress', sc.realms, { entities: sc.entities, emitEvery: sc.emitEvery ?? 10 });
     // Warm up one second's worth of control ticks, then measure.
     const warm = engine.controlTick + 5;
     await engine.onControlTick(warm);

@@ -10,6 +10,7 @@ import type { ControlTickInfo } from '../engine/index.js';
 import { frameRingCrossThread } from './ring.bench.js';
 import { realmHealth, type RealmHealth } from './realm-health.js';
 import { round, summarize, type Summary } from './stats.js';
+import { registerStressRing } from './stress-ring.js';
 
 export interface RoutedScenario {
   realms: number;
@@ -71,18 +72,7 @@ export async function runRouted(sc: RoutedScenario, ring: RingBaseline): Promise
   await engine.start();
   try {
     const r0 = performance.now();
-    const regs = [];
-    for (let i = 0; i < sc.realms; i++) {
-      regs.push(
-        engine.register({
-          realm_id: `routed-${i}`,
-          game_id: 'bench',
-          kind: 'stress',
-          params: { entities: sc.entities, emitEvery: 1, peer: `routed-${(i + 1) % sc.realms}` },
-        }),
-      );
-    }
-    await Promise.all(regs);
+    await registerStressRing(engine, 'routed', sc.realms, { entities: sc.entities, emitEvery: 1 });
     const registerMs = performance.now() - r0;
     await sleep(500); // warm-up
     const ticks: ControlTickInfo[] = [];

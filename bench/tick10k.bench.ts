@@ -10,6 +10,7 @@ import { Engine } from '../engine/index.js';
 import type { ControlTickInfo } from '../engine/index.js';
 import { realmHealth, type RealmHealth } from './realm-health.js';
 import { round, summarize, type Summary } from './stats.js';
+import { registerStressRing } from './stress-ring.js';
 
 export interface Tick10kScenario {
   realms: number;
@@ -64,18 +65,7 @@ export async function runTick10k(sc: Tick10kScenario): Promise<Tick10kResult> {
   await engine.start();
   try {
     const r0 = performance.now();
-    const regs = [];
-    for (let i = 0; i < sc.realms; i++) {
-      regs.push(
-        engine.register({
-          realm_id: `tick-${i}`,
-          game_id: 'bench',
-          kind: 'stress',
-          params: { entities: sc.entities, emitEvery, peer: `tick-${(i + 1) % sc.realms}` },
-        }),
-      );
-    }
-    await Promise.all(regs);
+    await registerStressRing(engine, 'tick', sc.realms, { entities: sc.entities, emitEvery });
     const registerMs = performance.now() - r0;
     await engine.onControlTick(engine.controlTick + 2);
     const ticks: ControlTickInfo[] = [];

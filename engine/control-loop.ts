@@ -106,6 +106,7 @@ export class ControlLoop {
       }
       const noticed = nowMs();
       io.drainAll();
+      io.closedRound = round; // every live shard wrote its counters for this round
       let lastArrival = 0;
       for (const l of pool.links) {
         if (!l.alive) continue;

@@ -54,7 +54,7 @@ export function resolveOptions(input: EngineOptions | undefined): ResolvedOption
   for (const k of Object.keys(o)) if (!KNOWN.has(k)) fail(k, o[k], `a known option (${[...KNOWN].join(', ')})`);
   const mode = o.mode ?? 'realtime';
   if (mode !== 'realtime' && mode !== 'max') fail('mode', mode, '"realtime" or "max"');
-  const tickHz = o.tickHz ?? 20;
+  const tickHz = o.tickHz ?? 25;
   if (typeof tickHz !== 'number' || !Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000) fail('tickHz', tickHz, 'a number in (0, 1000]');
   const ringBytes = int(o, 'ringBytes', 4 << 20, 1024, 1 << 30);
   if ((ringBytes & (ringBytes - 1)) !== 0) fail('ringBytes', ringBytes, 'a power of two');

@@ -5,7 +5,7 @@ import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { FrameHeader, FrameKind, unhandledKind, type FrameFields, type InKind, type OutKind } from '../protocol/frames.js';
 import { decode, decodeBody, encode } from '../protocol/codec.js';
 import { ReplyFlag, type BodyKind, type FramePayloads, type HelloPayload, type QueryReplies, type QueryWhat, type RealmStatePayload, type ReplyError } from '../protocol/shard-messages.js';
-import { RealmRow, ensureRow } from '../protocol/stats-table.js';
+import { RealmRow, ensureRow, rowOffset } from '../protocol/stats-table.js';
 import type { Stat7Selector } from '../protocol/stat7.js';
 import { BarrierQueue, buildFrame } from './barrier-queue.js';
 import type { ResolvedOptions } from './options.js';
@@ -169,10 +169,13 @@ export class ShardIo {
     ensureRow(this.pool.stats[shard]!, row);
   }
 
-  /** A realm's counters as its shard last wrote them at a barrier, or null before its first. */
+  /** The last closed control tick (set by the control loop): counters are read as of it. */
+  closedRound = 0;
+
+  /** A realm's counters as its shard wrote them at the last closed control tick, or null if it was not there yet. */
   counters(shard: number, row: number, slot: number): RealmCounters | null {
     const t = new Float64Array(this.pool.stats[shard]!);
-    const at = row * RealmRow.FIELDS;
+    const at = rowOffset(row, this.closedRound);
     if (at + RealmRow.FIELDS > t.length || t[at + RealmRow.OWNER] !== slot + 1) return null;
     const hash = t[at + RealmRow.HASH]!;
     return {

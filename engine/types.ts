@@ -10,7 +10,7 @@ export interface EngineOptions {
   shards?: number;
   /** realtime = paced by the wall clock; max = as fast as the machine allows. Default realtime. */
   mode?: EngineMode;
-  /** Local ticks per second (fixed dt = 1/tickHz). Default 20 (docs/engine.md: the latency trade-off). */
+  /** Local ticks per second (fixed dt = 1/tickHz). Default 25 (docs/engine.md: the latency trade-off). */
   tickHz?: number;
   /** Local ticks per control tick (K). Default 1: cross-realm events and registrations take effect within one local tick. */
   ticksPerControl?: number;

@@ -11,6 +11,11 @@ export class FrameWriter {
 
   constructor(protected readonly ring: FrameRing) {}
 
+  /** Frames this ring has published so far (wraps at 2^32). */
+  framesWritten(): number {
+    return this.ring.framesWritten();
+  }
+
   get backlogLength(): number {
     return this.backlog.length - this.head;
   }

@@ -19,7 +19,9 @@ export const RoundEnd = {
 } as const;
 export const ROUND_END_BYTES = RoundEnd.FIELDS * 8;
 
-/** Float64 fields of one realm's row in its shard's stats table. */
+/** Float64 fields of one realm's row in its shard's stats table. A row has two halves, written in
+ *  alternate rounds (`rowOffset`), so the engine reads the half of the last closed control tick
+ *  while the shard writes the next one: what it reads is consistent with that tick. */
 export const RealmRow = {
   /** slot + 1 of the realm that owns the row (0 = free), so a stale row is never misread. */
   OWNER: 0,
@@ -32,7 +34,12 @@ export const RealmRow = {
   HASH: 6,
   FIELDS: 8,
 } as const;
-export const ROW_BYTES = RealmRow.FIELDS * 8;
+export const ROW_BYTES = 2 * RealmRow.FIELDS * 8;
+
+/** Float64 index of `row`'s half for `round`. */
+export function rowOffset(row: number, round: number): number {
+  return (row * 2 + (round & 1)) * RealmRow.FIELDS;
+}
 /** Rows a table starts with; the engine grows it (growable SharedArrayBuffer) as realms arrive. */
 export const INITIAL_ROWS = 256;
 

@@ -4,7 +4,7 @@
 import { FrameHeader, FrameKind, TargetKind, unhandledKind, type InKind } from '../protocol/frames.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { decodeBody, encode } from '../protocol/codec.js';
-import { RealmRow } from '../protocol/stats-table.js';
+import { RealmRow, rowOffset } from '../protocol/stats-table.js';
 import type { QueryWhat } from '../protocol/shard-messages.js';
 import { RealmHost, type RealmSpec } from './realm-host.js';
 import type { ShardPort } from './shard-port.js';
@@ -49,8 +49,10 @@ export class ShardCommands {
         const host = this.hosts.get(target);
         if (host === undefined) return;
         this.hosts.delete(target);
-        const at = host.row * RealmRow.FIELDS;
-        if (at < this.stats.length) this.stats[at + RealmRow.OWNER] = 0;
+        for (const half of [0, 1]) {
+          const at = rowOffset(host.row, half);
+          if (at < this.stats.length) this.stats[at + RealmRow.OWNER] = 0;
+        }
         return;
       }
       case FrameKind.DIRECTORY:

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { FrameRing } from '../protocol/ring.js';
 import { BarrierSlot, BarrierTime, barrierViews, genSlot } from '../protocol/barrier.js';
 import { FrameHeader, FrameKind } from '../protocol/frames.js';
-import { RealmRow, ROUND_END_BYTES, RoundEnd } from '../protocol/stats-table.js';
+import { RealmRow, ROUND_END_BYTES, RoundEnd, rowOffset } from '../protocol/stats-table.js';
 import type { ShardInit } from '../protocol/shard-init.js';
 import { Outbox } from './outbox.js';
 import { ShardPort } from './shard-port.js';
@@ -92,8 +92,11 @@ export class ShardRuntime {
     // the round's first due time: an event reaches its realm as soon as it is routed. Realms see
     // it before their next step either way, so the state is the same.
     const t0 = now();
+    const written = this.outbox.framesWritten();
     this.drainIn();
     this.outbox.flush();
+    // Boot reports and replies go to the engine now, not at the end of the round (a registration is acknowledged at boot).
+    if (this.outbox.framesWritten() !== written) this.outbox.nudge();
     this.busyMs += now() - t0;
     if (ticks === 0) return; // service round (e.g. the final snapshot at shutdown): no simulation
     // Realtime: a local tick's realms are spread over up to PHASES slots of the tick, so their
@@ -142,7 +145,7 @@ export class ShardRuntime {
     for (const h of this.hosts.values()) {
       const n = h.entityCount();
       entities += n;
-      const at = h.row * RealmRow.FIELDS;
+      const at = rowOffset(h.row, this.round);
       if (at + RealmRow.FIELDS > st.length) continue; // the engine grows the table before it places a realm there
       st[at + RealmRow.OWNER] = h.slot + 1;
       st[at + RealmRow.LOCAL_TICK] = h.tick;
