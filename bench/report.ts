@@ -85,7 +85,7 @@ function engineSections(r: BenchReport): string[] {
         ]),
       ),
       '',
-      'Period = wall time of the measured rounds ÷ rounds (engine: control ticks back to back, max mode; intervals between `controlTick` events). Bare = the same number of worker threads spinning then `Atomics.wait`ing on a release word, the last to arrive notifying the main thread, which waits with `Atomics.waitAsync` (`bench/fixtures/bare-barrier-worker.mjs`), same spin count as the engine\'s shards. The realtime row is paced at 1 kHz and has no bare counterpart.',
+      'Period = wall time of the measured rounds ÷ rounds (engine: control ticks back to back, max mode; intervals between `controlTick` events). Bare = the same number of worker threads spinning then `Atomics.wait`ing on a release word, the last to arrive notifying the main thread, which waits with `Atomics.waitAsync` (`bench/fixtures/bare-barrier-worker.mjs`), run twice — spinning 2,000 times before waiting and not spinning — the faster run is the baseline. The realtime row is paced at 1 kHz and has no bare counterpart.',
       '',
     );
   }

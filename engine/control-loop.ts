@@ -118,6 +118,7 @@ export class ControlLoop {
       io.writeBarrierFrames(true);
       const routeStart = nowMs();
       const routed = this.router.route(round, this.hooks.sink(), this.hooks.log());
+      io.publishDeliveries();
       const routeEnd = nowMs();
       this.totalRouted += routed.events;
       scheduled += period;

@@ -81,8 +81,8 @@ export class Router {
       const i = order[k]!;
       const at = this.offsets[i]!;
       const length = this.lengths[i]!;
-      if (arena[at + FrameHeader.KIND] === FrameKind.TRANSFER) this.transfer(view, at, length, controlTick, sink, r);
-      else this.event(view, at, length, controlTick, sink, r, null);
+      if (arena[at + FrameHeader.KIND] === FrameKind.TRANSFER) this.transfer(arena, view, at, length, controlTick, sink, r);
+      else this.event(arena, view, at, length, controlTick, sink, r, null);
       log?.append(arena, at, length);
     }
     log?.endTick();
@@ -105,7 +105,7 @@ export class Router {
       const at = offsets[k]!;
       const length = offsets[k + 1]! - at;
       if (frames[at + FrameHeader.KIND] !== FrameKind.TRANSFER) {
-        this.event(view, at, length, controlTick, quiet, r, only);
+        this.event(frames, view, at, length, controlTick, quiet, r, only);
         continue;
       }
       const dest = view.getUint32(at + FrameHeader.TARGET, true);
@@ -135,12 +135,11 @@ export class Router {
     return order;
   }
 
-  private event(view: DataView, at: number, length: number, controlTick: number, sink: RouteSink, r: RouteResult, only: ((slot: number) => boolean) | null): void {
+  private event(bytes: Uint8Array, view: DataView, at: number, length: number, controlTick: number, sink: RouteSink, r: RouteResult, only: ((slot: number) => boolean) | null): void {
     r.events++;
-    const flags = view.getUint8(at + FrameHeader.FLAGS);
+    const flags = bytes[at + FrameHeader.FLAGS]!;
     const source = view.getUint32(at + FrameHeader.SOURCE, true);
     const target = view.getUint32(at + FrameHeader.TARGET, true);
-    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     if (flags === TargetKind.UNICAST) {
       if (only !== null && !only(target)) return;
       const shard = this.table.shardOf(target);
@@ -171,8 +170,7 @@ export class Router {
     if (observed) sink.routed!(bytes.slice(at, at + length), delivered.slice(), controlTick);
   }
 
-  private transfer(view: DataView, at: number, length: number, controlTick: number, sink: RouteSink, r: RouteResult): void {
-    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  private transfer(bytes: Uint8Array, view: DataView, at: number, length: number, controlTick: number, sink: RouteSink, r: RouteResult): void {
     let dest = view.getUint32(at + FrameHeader.TARGET, true);
     let shard = this.table.shardOf(dest);
     let flag: number = TransferFlag.ARRIVE;

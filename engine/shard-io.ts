@@ -121,6 +121,11 @@ export class ShardIo {
     if (link.alive) link.writer.sendPatched(src, offset, length, kind, flags, target, aux);
   }
 
+  /** Makes the routed deliveries visible to the shards (one release store per ring). */
+  publishDeliveries(): void {
+    for (const link of this.pool.links) if (link.alive) link.writer.publish();
+  }
+
   /** Queues a complete frame for the barrier (catch-up deliveries to a replaced shard). */
   queueFrame(shard: number, frame: Uint8Array): void {
     this.atBarrier.push(shard, frame);

@@ -24,7 +24,7 @@ export interface EngineOptions {
   maxRealms?: number;
   /** Extra realm kind modules (file URLs) loaded by every shard, each default-exporting a RealmKind. */
   kindModules?: string[];
-  /** Spin iterations a shard tries before sleeping on the barrier (helps when shards <= cores). Default 0 in realtime, 2000 in max. */
+  /** Spin iterations a shard tries before sleeping on the barrier (helps when shards <= cores). Default 2000 in max mode when shards < cores, else 0. */
   spin?: number;
   /** A shard that has not reached the barrier this long after the last progress is stalled: it is replaced. Default 5,000 ms. */
   stallMs?: number;

@@ -47,6 +47,7 @@ export class FrameWriter {
   /**
    * A copy of the frame `src[offset, offset+length)` with kind, flags, target and aux replaced,
    * written into the ring in place (the router's deliveries: no allocation unless the ring is full).
+   * Visible to the consumer after publish() (or the next write that publishes).
    */
   sendPatched(src: Uint8Array, offset: number, length: number, kind: number, flags: number, target: number, aux: number): void {
     let bytes: Uint8Array;
@@ -71,8 +72,13 @@ export class FrameWriter {
     bytes[a + 1] = (aux >>> 8) & 0xff;
     bytes[a + 2] = (aux >>> 16) & 0xff;
     bytes[a + 3] = (aux >>> 24) & 0xff;
-    if (direct) this.ring.commit();
+    if (direct) this.ring.commitLazy();
     else this.backlog.push(bytes);
+  }
+
+  /** Makes what sendPatched() wrote visible to the consumer. */
+  publish(): void {
+    this.ring.publish();
   }
 
   /** Written now or dropped (counted). */
@@ -84,6 +90,7 @@ export class FrameWriter {
 
   /** Writes as much backlog as fits; true when nothing is left waiting. */
   flush(): boolean {
+    this.ring.publish();
     while (this.head < this.backlog.length) {
       if (!this.ring.push(this.backlog[this.head]!)) break;
       this.head++;

@@ -50,6 +50,8 @@ export class FrameRing {
   private readonly publishEvery: number;
   private pending = false; // a reserve() succeeded and awaits commit()
   private next = 0; // HEAD after the pending frame
+  private unpublished = false; // frames committed with commitLazy() but HEAD not stored yet
+  private localHead = 0; // HEAD as the producer has written it (ahead of the stored HEAD while unpublished)
   private highWaterSeen: number; // producer: HIGH_WATER as this object last saw it
   private tailSeen: number; // producer: TAIL as last read
   // Set by locate(): where the frame at the read position starts and how long it is.
@@ -103,7 +105,7 @@ export class FrameRing {
       throw new RangeError(`FrameRing.reserve: length must be an integer in 0..${this.maxLength}; received ${length}`);
     }
     const ctl = this.ctl;
-    const head = ctl[RingSlot.HEAD]!; // our own slot: a plain read is current
+    const head = this.unpublished ? this.localHead : ctl[RingSlot.HEAD]!; // our own slot: a plain read is current
     const off = head & this.mask;
     const need = (length + PREFIX + 7) & ~7;
     const toEnd = this.capacity - off;
@@ -135,13 +137,31 @@ export class FrameRing {
     return at + PREFIX;
   }
 
-  /** Publishes the frame reserved last. */
+  /** Publishes the frame reserved last (and any committed lazily before it). */
   commit(): void {
     if (!this.pending) throw new Error('FrameRing.commit: no frame reserved');
     this.pending = false;
+    this.unpublished = false;
     const ctl = this.ctl;
     ctl[RingSlot.WRITTEN] = (ctl[RingSlot.WRITTEN]! + 1) | 0; // published by the HEAD store below
     Atomics.store(ctl, RingSlot.HEAD, this.next);
+  }
+
+  /** Commits the frame reserved last without publishing it: a batch of frames costs one
+   *  release store (publish()) instead of one each. The consumer sees none of them until then. */
+  commitLazy(): void {
+    if (!this.pending) throw new Error('FrameRing.commitLazy: no frame reserved');
+    this.pending = false;
+    this.unpublished = true;
+    this.localHead = this.next;
+    this.ctl[RingSlot.WRITTEN] = (this.ctl[RingSlot.WRITTEN]! + 1) | 0;
+  }
+
+  /** Publishes what commitLazy() committed. */
+  publish(): void {
+    if (!this.unpublished) return;
+    this.unpublished = false;
+    Atomics.store(this.ctl, RingSlot.HEAD, this.localHead);
   }
 
   /** Copies `frame` in; false when the ring is full (counted in OVERFLOWS). */
