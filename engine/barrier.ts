@@ -1,7 +1,7 @@
 // Main-thread side of the control-tick barrier. The main thread never blocks: it waits
 // with Atomics.waitAsync, so the event loop (and the gateway) keeps serving.
 import { performance } from 'node:perf_hooks';
-import { BarrierSlot, BarrierTime, barrierBytes, barrierViews, genSlot } from '../protocol/barrier.js';
+import { BarrierSlot, BarrierTime, barrierBytes, barrierViews, beatSlot, genSlot, runningSlot } from '../protocol/barrier.js';
 
 export const nowMs = (): number => performance.timeOrigin + performance.now();
 
@@ -37,7 +37,8 @@ export class MainBarrier {
    * Resolves when `arrived()` holds (every live shard finished the round: its DONE slot, not
    * the ARRIVED counter, decides — a counter can be thrown off by a thread being replaced).
    * `onWake` runs at every wake-up (shards bump and notify the WAKE slot when they arrive or
-   * have frames to drain). 'stalled' after `stallMs` without any arrival, so the caller can act.
+   * have frames to drain). 'stalled' after `stallMs` without any progress — no arrival and no
+   * new call into realm code on any shard — so the caller can act.
    */
   async waitAll(arrived: () => boolean, onWake: () => void, stallMs: number): Promise<WaitOutcome> {
     let lastProgress = nowMs();
@@ -45,7 +46,9 @@ export class MainBarrier {
     for (;;) {
       // Read WAKE before checking: a shard that bumps it after this read makes waitAsync return at once.
       const wake = Atomics.load(this.ints, BarrierSlot.WAKE);
-      const count = Atomics.load(this.ints, BarrierSlot.ARRIVED);
+      // Progress: an arrival, or any call into realm code begun since the last look.
+      let count = Atomics.load(this.ints, BarrierSlot.ARRIVED);
+      for (let s = 0; s < this.shards; s++) count = (count + Atomics.load(this.ints, beatSlot(this.shards, s))) | 0;
       if (arrived()) return 'arrived';
       if (count !== seen) {
         seen = count;
@@ -61,6 +64,7 @@ export class MainBarrier {
 
   /** The incarnation of `shard` allowed to arrive from now on. */
   setGeneration(shard: number, generation: number): void {
+    Atomics.store(this.ints, runningSlot(this.shards, shard), 0);
     Atomics.store(this.ints, genSlot(this.shards, shard), generation);
   }
 
@@ -68,6 +72,11 @@ export class MainBarrier {
   nudge(): void {
     Atomics.add(this.ints, BarrierSlot.WAKE, 1);
     Atomics.notify(this.ints, BarrierSlot.WAKE);
+  }
+
+  /** The realm (slot) whose code `shard` was running, or -1: read after the thread died. */
+  suspect(shard: number): number {
+    return Atomics.load(this.ints, runningSlot(this.shards, shard)) - 1;
   }
 
   doneRound(shard: number): number {

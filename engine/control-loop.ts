@@ -78,13 +78,20 @@ export class ControlLoop {
     const realtime = opts.mode === 'realtime';
     let scheduled = nowMs();
     let lastYield = nowMs();
+    let final: Promise<unknown> | null = null;
+    let finalDone = false;
     for (;;) {
-      // Stopping: one service round (no local ticks) in which every realm hands over its final snapshot.
+      // Stopping: service rounds (no local ticks) in which every realm hands over its final
+      // snapshot — as many as a large one needs to pass through the rings.
       const service = this.stopping;
-      let final: Promise<unknown> | null = null;
-      if (service) {
+      if (service && final === null) {
         if (pool.aliveCount === 0 || (final = this.hooks.finalRound()) === null) break;
-      } else this.hooks.beforeRound(this.round);
+        void final.then(
+          () => (finalDone = true),
+          () => (finalDone = true),
+        );
+      } else if (service && pool.aliveCount === 0) break;
+      else if (!service) this.hooks.beforeRound(this.round);
       // Drift-corrected: rounds start on an absolute schedule; if we fell more than a round behind, re-anchor.
       if (realtime && nowMs() - scheduled > period) scheduled = nowMs();
       const startMs = realtime ? scheduled : nowMs();
@@ -132,8 +139,11 @@ export class ControlLoop {
       this.round++;
       const woke = this.hooks.closed(info);
       if (final !== null) {
-        await final.catch((e: unknown) => opts.logger.error({ error: String(e) }, 'final snapshot failed'));
-        break;
+        await yieldToLoop(); // replies drained this round settle the snapshot's promises
+        if (finalDone) {
+          await final.catch((e: unknown) => opts.logger.error({ error: String(e) }, 'final snapshot failed'));
+          break;
+        }
       }
       // Max mode: code awaiting this tick gets a turn, and I/O now and then.
       if (!realtime && (woke || nowMs() - lastYield > 2)) {

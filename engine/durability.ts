@@ -197,11 +197,18 @@ export class Durability {
     const boots: Promise<unknown>[] = [];
     for (const r of snap.realms) {
       let rec: RealmRecord;
+      const slot = keepSlots ? r.slot : undefined;
       try {
-        rec = this.ops.addRealm(r.reg, keepSlots ? r.slot : undefined, r);
+        rec = this.ops.addRealm(r.reg, slot, r);
       } catch (e) {
-        this.opts.logger.error({ realm: r.reg.realmId, error: String(e) }, 'realm not restored');
-        continue;
+        // This realm alone: it comes back failed, with the reason; the rest of the multiverse starts.
+        const error = `${ErrorCode.SHARD_FAILED}: realm "${r.reg.realmId}" could not be restored: ${(e as Error).message}`;
+        this.opts.logger.error({ realm: r.reg.realmId, error }, 'realm not restored');
+        try {
+          rec = this.ops.addRealm(r.reg, slot, { ...r, state: 'error', host: null, error });
+        } catch {
+          continue;
+        }
       }
       boots.push(this.realms.boots.wait(rec.slot).catch(() => undefined));
       if (r.state === 'error') continue;

@@ -12,6 +12,8 @@ export interface ResolvedOptions {
   readonly ringBytes: number;
   readonly hashEvery: number;
   readonly maxPayloadBytes: number;
+  readonly maxInputBytes: number;
+  readonly maxRealmStateBytes: number;
   readonly maxRealms: number;
   readonly kindModules: readonly string[];
   readonly spin: number;
@@ -43,7 +45,7 @@ function int(o: Record<string, unknown>, name: string, def: number, min: number,
 }
 
 const KNOWN = new Set([
-  'shards', 'mode', 'tickHz', 'ticksPerControl', 'ringBytes', 'hashEvery', 'maxPayloadBytes',
+  'shards', 'mode', 'tickHz', 'ticksPerControl', 'ringBytes', 'hashEvery', 'maxPayloadBytes', 'maxInputBytes', 'maxRealmStateBytes',
   'maxRealms', 'kindModules', 'spin', 'stallMs', 'logger', 'dataDir', 'snapshotEvery', 'snapshotRetain',
   'backupEveryMs', 'backupRetain', 'maxRestarts', 'restartPeriodMs', 'shardResourceLimits',
 ]);
@@ -81,12 +83,16 @@ export function resolveOptions(input: EngineOptions | undefined): ResolvedOption
     ringBytes,
     hashEvery: int(o, 'hashEvery', 0, 0, 1_000_000),
     maxPayloadBytes: int(o, 'maxPayloadBytes', 64 * 1024, 16, 16 << 20),
+    maxInputBytes: int(o, 'maxInputBytes', 16 * 1024, 16, 16 << 20),
+    maxRealmStateBytes: int(o, 'maxRealmStateBytes', 8 << 20, 1024, 1 << 30),
     maxRealms: int(o, 'maxRealms', 100_000, 1, 10_000_000),
     kindModules: Object.freeze([...(kindModules as string[])]),
     // Spinning helps only while the shards and the main thread each have a core; past that a
     // spinning shard takes the core the thread it waits for needs (2 shards on 2 cores: 99 µs → 71 µs per round with 0).
     spin: int(o, 'spin', mode === 'max' && shards < availableParallelism() ? 2000 : 0, 0, 10_000_000),
-    stallMs: int(o, 'stallMs', 5_000, 10, 3_600_000),
+    // A stall is one call into realm code (or a shard's own work) running this long: 500 ms stays
+    // clear of garbage-collection pauses, and is at least two control-tick periods.
+    stallMs: int(o, 'stallMs', Math.max(500, Math.ceil((2000 * (o.ticksPerControl === undefined ? 1 : Number(o.ticksPerControl))) / tickHz)), 10, 3_600_000),
     dataDir: dataDir as string | null,
     snapshotEvery: int(o, 'snapshotEvery', 50, 0, 1_000_000),
     snapshotRetain: int(o, 'snapshotRetain', 3, 2, 1000),

@@ -85,7 +85,9 @@ export class Realms implements RouteTable {
     try {
       this.io.reserveRow(shard, row);
       const body = { slot: rec.slot, row, id: reg.realmId, kind: reg.kind, params: reg.params, stat7: reg.stat7, seed: reg.seed, subscribe };
-      this.io.command(shard, FrameKind.ADD_REALM, rec.slot, o.snapshot === undefined ? body : { ...body, snapshot: o.snapshot, paused: o.paused === true });
+      // A restore carries a state the engine accepted before, whatever its size (chunked in the ring).
+      if (o.snapshot === undefined) this.io.command(shard, FrameKind.ADD_REALM, rec.slot, body);
+      else this.io.command(shard, FrameKind.ADD_REALM, rec.slot, { ...body, snapshot: o.snapshot, paused: o.paused === true }, false, Number.MAX_SAFE_INTEGER);
     } catch (e) {
       this.registry.remove(reg.realmId);
       this.freeRows[shard]!.push(row);
@@ -110,7 +112,8 @@ export class Realms implements RouteTable {
     const subscribe = snapshot !== undefined ? snapshotSubs(snapshot) : [...rec.subscriptions];
     this.setSubscriptions(rec, subscribe);
     const body = { slot: rec.slot, row: rec.row, id: reg.realmId, kind: reg.kind, params: reg.params, stat7: reg.stat7, seed: reg.seed, subscribe };
-    this.io.command(rec.shard, FrameKind.ADD_REALM, rec.slot, snapshot === undefined ? body : { ...body, snapshot, paused });
+    if (snapshot === undefined) this.io.command(rec.shard, FrameKind.ADD_REALM, rec.slot, body);
+    else this.io.command(rec.shard, FrameKind.ADD_REALM, rec.slot, { ...body, snapshot, paused }, false, Number.MAX_SAFE_INTEGER);
   }
 
   remove(realmId: string): RealmRecord {

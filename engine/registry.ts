@@ -116,6 +116,7 @@ export class Registry {
       eventsIn: c?.eventsIn ?? 0,
       eventsOut: c?.eventsOut ?? 0,
       stateHash: c?.hash ?? null,
+      stateBytes: c?.stateBytes ?? null,
       error: rec.error,
       subscriptions: [...rec.subscriptions].sort(),
       registeredAtControlTick: rec.registeredAtControlTick,

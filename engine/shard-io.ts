@@ -2,7 +2,8 @@
 // dispatch by frame kind to the parts above (through the handler they pass in), and
 // query/reply matching. Everything that touches a ring on the main thread goes through here.
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
-import { FrameHeader, FrameKind, unhandledKind, type FrameFields, type InKind, type OutKind } from '../protocol/frames.js';
+import { CHUNKED, FrameHeader, FrameKind, unhandledKind, type FrameFields, type InKind, type OutKind } from '../protocol/frames.js';
+import { ChunkAssembler, splitBody } from '../protocol/chunks.js';
 import { decode, decodeBody, encode } from '../protocol/codec.js';
 import { ReplyFlag, type BodyKind, type FramePayloads, type HelloPayload, type QueryReplies, type QueryWhat, type RealmStatePayload, type ReplyError } from '../protocol/shard-messages.js';
 import { RealmRow, ensureRow, rowOffset } from '../protocol/stats-table.js';
@@ -24,6 +25,8 @@ export interface ShardIoHandler {
 }
 
 export interface RealmCounters {
+  /** Encoded state size when the shard last measured it, or null. */
+  stateBytes: number | null;
   localTick: number;
   entities: number;
   eventsIn: number;
@@ -46,6 +49,8 @@ export class ShardIo {
   private readonly atBarrier: BarrierQueue;
   private readonly replies = new Map<number, PendingReply>();
   private nextRequest = 1;
+  private nextStream = 1;
+  private readonly chunks = new ChunkAssembler();
   private readonly realtime: boolean;
 
   /** Runs before queued commands are written (the realms part queues its directory batch). */
@@ -91,14 +96,22 @@ export class ShardIo {
    * are deterministic — is written while the shards wait at the barrier.
    */
   send(shard: number, kind: InKind, slot: number, payload: Uint8Array, immediate = false, seq = 0): void {
-    const fields: FrameFields = { kind, flags: 0, shard, source: slot, target: slot, seq, tick: 0, aux: 0 };
     const link = this.pool.links[shard]!;
-    if (immediate && this.realtime && link.alive) link.writer.send(fields, payload);
-    else this.atBarrier.push(shard, buildFrame(fields, payload));
+    const put = (fields: FrameFields, body: Uint8Array): void => {
+      if (immediate && this.realtime && link.alive) link.writer.send(fields, body);
+      else this.atBarrier.push(shard, buildFrame(fields, body));
+    };
+    if (payload.length <= link.writer.maxPayload) return put({ kind, flags: 0, shard, source: slot, target: slot, seq, tick: 0, aux: 0 }, payload);
+    // Larger than a ring frame (a big realm's restore): CHUNK_IN pieces, then the frame itself.
+    const stream = this.nextStream++ >>> 0;
+    splitBody(payload, link.writer.maxPayload, (piece, last) =>
+      put({ kind: last ? kind : FrameKind.CHUNK_IN, flags: last ? CHUNKED : 0, shard, source: slot, target: slot, seq, tick: stream, aux: 0 }, piece),
+    );
   }
 
-  command<K extends BodyKind & InKind>(shard: number, kind: K, slot: number, body: FramePayloads[K], immediate = false): void {
-    this.send(shard, kind, slot, this.encodeBounded(kind, body), immediate);
+  /** `limit`: the largest body accepted (default: a registration's, a quarter of the ring; restores pass more). */
+  command<K extends BodyKind & InKind>(shard: number, kind: K, slot: number, body: FramePayloads[K], immediate = false, limit = this.maxCommandBytes): void {
+    this.send(shard, kind, slot, this.encodeBounded(kind, body, limit), immediate);
   }
 
   /** A frame with no body (pause, resume, watch, …). */
@@ -183,7 +196,9 @@ export class ShardIo {
     const at = rowOffset(row, this.closedRound);
     if (at + RealmRow.FIELDS > t.length || t[at + RealmRow.OWNER] !== slot + 1) return null;
     const hash = t[at + RealmRow.HASH]!;
+    const size = t[at + RealmRow.STATE_BYTES]!;
     return {
+      stateBytes: size < 0 ? null : size,
       localTick: t[at + RealmRow.LOCAL_TICK]!,
       entities: t[at + RealmRow.ENTITIES]!,
       eventsIn: t[at + RealmRow.EVENTS_IN]!,
@@ -226,8 +241,13 @@ export class ShardIo {
         return h.realmState(source, decodeBody(kind, body()));
       case FrameKind.HELLO:
         return h.hello(view.getUint16(offset + FrameHeader.SHARD, true), decodeBody(kind, body()));
-      case FrameKind.REPLY:
-        return this.reply(view.getUint32(offset + FrameHeader.SEQ, true), view.getUint8(offset + FrameHeader.FLAGS), view.getUint32(offset + FrameHeader.AUX, true), body());
+      case FrameKind.CHUNK_OUT:
+        return this.chunks.add(view.getUint32(offset + FrameHeader.TICK, true), body());
+      case FrameKind.REPLY: {
+        const flags = view.getUint8(offset + FrameHeader.FLAGS);
+        const whole = this.chunks.complete(flags, view.getUint32(offset + FrameHeader.TICK, true), body());
+        return this.reply(view.getUint32(offset + FrameHeader.SEQ, true), flags & ~CHUNKED, view.getUint32(offset + FrameHeader.AUX, true), whole);
+      }
       default:
         return unhandledKind(kind);
     }

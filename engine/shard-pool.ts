@@ -102,6 +102,7 @@ export class ShardPool {
       tickHz: this.opts.tickHz,
       ticksPerControl: this.opts.ticksPerControl,
       hashEvery: this.opts.hashEvery,
+      maxRealmStateBytes: this.opts.maxRealmStateBytes,
       spin: this.opts.spin,
       kindModules: [...this.opts.kindModules],
       startRound,

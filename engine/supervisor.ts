@@ -16,6 +16,10 @@ import type { ShardIo } from './shard-io.js';
 
 export class Supervisor {
   private readonly pending = new Set<number>();
+  /** Per shard: the realm whose code it was running when it last died (-1: none, or an operator kill). */
+  private readonly suspects = new Map<number, number>();
+  /** Shards terminated by killShard(): their death blames no realm. */
+  private readonly killed = new Set<number>();
   private readonly budget: RestartBudget;
   restarts = 0;
   failures = 0;
@@ -39,15 +43,30 @@ export class Supervisor {
     return true;
   }
 
+  /** killShard(): fault injection by an operator, not a realm's doing. */
+  kill(shard: number): void {
+    this.killed.add(shard);
+    this.io.pool.kill(shard);
+  }
+
   shardDied(shard: number, error: unknown): void {
     if (!this.running()) return;
     const message = error instanceof Error ? error.message : String(error);
     this.failures++;
-    this.opts.logger.error({ shard, error: message }, 'shard died');
+    const suspect = this.killed.delete(shard) ? -1 : this.io.pool.barrier.suspect(shard);
+    this.opts.logger.error({ shard, error: message, runningRealm: this.realms.registry.bySlotId(suspect)?.reg.realmId ?? null }, 'shard died');
+    // Twice in a row in the same realm's code: that realm is the cause (a replayed poison input, a
+    // deterministic loop or leak). It is quarantined — failed, and left out of the replacement.
+    const rec = suspect >= 0 && this.suspects.get(shard) === suspect ? this.realms.registry.bySlotId(suspect) : undefined;
+    this.suspects.set(shard, suspect);
+    if (rec !== undefined && rec.shard === shard) {
+      this.opts.logger.error({ shard, realm: rec.reg.realmId }, 'realm quarantined');
+      this.realms.move(rec, 'error', `${ErrorCode.REALM_QUARANTINED}: shard ${shard} died twice while running realm "${rec.reg.realmId}" (${message}); it was restarted without it`);
+    }
     this.io.clearQueue(shard);
     this.io.failReplies(shard, new TickverseError(ErrorCode.SHARD_FAILED, `shard ${shard} died before answering`));
     for (const rec of this.realms.registry.all()) {
-      if (rec.shard === shard) this.realms.move(rec, 'syncing', `${ErrorCode.SHARD_FAILED}: shard ${shard} died: ${message}`);
+      if (rec.shard === shard && rec.state !== 'error') this.realms.move(rec, 'syncing', `${ErrorCode.SHARD_FAILED}: shard ${shard} died: ${message}`);
     }
     this.pending.add(shard);
   }
@@ -59,7 +78,7 @@ export class Supervisor {
     this.opts.logger.error({ controlTick: round, shards: late, waitedMs: Math.round(nowMs() - releasedAt) }, 'shard stalled at the barrier; terminating it');
     for (const shard of late) {
       this.stalls++;
-      pool.kill(shard);
+      pool.kill(shard); // not kill(): the realm it is stuck in is the suspect
       // The abort also rejects its task (and reports the death); mark it now so the barrier stops waiting.
       const link = pool.links[shard]!;
       if (link.alive) {
@@ -97,20 +116,36 @@ export class Supervisor {
     const mine = new Map<number, number>(); // slot → first control tick it must catch up from
     for (const rec of realms) {
       if (rec.state !== 'syncing') continue; // failed realms stay failed
-      const snap = d.snapshotOf(rec.slot);
-      if (snap !== undefined && snap.state !== 'error') {
-        this.realms.readd(rec, snap.host, snap.state === 'paused');
-        mine.set(rec.slot, since + 1);
-      } else if (d.catchUp && rec.registeredAtControlTick > since) {
-        // Registered after the snapshot: its params plus the log are its whole history.
-        this.realms.readd(rec, undefined, false);
-        mine.set(rec.slot, rec.registeredAtControlTick);
-      } else {
-        this.realms.move(rec, 'error', `${ErrorCode.SHARD_FAILED}: shard ${shard} died and realm "${rec.reg.realmId}" has no snapshot to restore from (snapshotEvery is ${this.opts.snapshotEvery})`);
-        continue;
+      try {
+        if (this.restore(rec, shard, since, mine) && rec.watchers > 0) this.io.signal(shard, FrameKind.WATCH, rec.slot);
+      } catch (e) {
+        this.realms.move(rec, 'error', `${ErrorCode.SHARD_FAILED}: realm "${rec.reg.realmId}" could not be restored: ${(e as Error).message}`);
       }
-      if (rec.watchers > 0) this.io.signal(shard, FrameKind.WATCH, rec.slot);
     }
+    this.catchUp(shard, since, mine);
+  }
+
+  /** Re-adds one realm of a replaced shard; false when it has nothing to come back from (it fails). */
+  private restore(rec: RealmRecord, shard: number, since: number, mine: Map<number, number>): boolean {
+    const d = this.durability;
+    const snap = d.snapshotOf(rec.slot);
+    if (snap !== undefined && snap.state !== 'error') {
+      this.realms.readd(rec, snap.host, snap.state === 'paused');
+      mine.set(rec.slot, since + 1);
+    } else if (d.catchUp && rec.registeredAtControlTick > since) {
+      // Registered after the snapshot: its params plus the log are its whole history.
+      this.realms.readd(rec, undefined, false);
+      mine.set(rec.slot, rec.registeredAtControlTick);
+    } else {
+      this.realms.move(rec, 'error', `${ErrorCode.SHARD_FAILED}: shard ${shard} died and realm "${rec.reg.realmId}" has no snapshot to restore from (snapshotEvery is ${this.opts.snapshotEvery})`);
+      return false;
+    }
+    return true;
+  }
+
+  /** The log and the inputs since the snapshot, for the realms being restored on `shard`. */
+  private catchUp(shard: number, since: number, mine: Map<number, number>): void {
+    const d = this.durability;
     const sink: RouteSink = {
       deliver: (sh, src, offset, length, kind, flags, target, aux) => this.io.queueFrame(sh, patched(src, offset, length, kind, flags, target, aux)),
       undeliverable: () => undefined,

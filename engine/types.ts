@@ -18,15 +18,19 @@ export interface EngineOptions {
   ringBytes?: number;
   /** Compute per-realm state hashes every N control ticks; 0 = never. Default 0 (hashing costs the shards a snapshot encode per realm). */
   hashEvery?: number;
-  /** Largest event/input payload accepted, in bytes. Default 64 KiB. */
+  /** Largest event payload accepted, in bytes. Default 64 KiB. */
   maxPayloadBytes?: number;
+  /** Largest player input accepted, in bytes (PAYLOAD_TOO_LARGE). Default 16 KiB. */
+  maxInputBytes?: number;
+  /** A realm's state budget: inputs that would grow it past this are refused (REALM_STATE_LIMIT); a realm whose snapshot exceeds it is failed, its last good snapshot kept. Default 8 MiB. */
+  maxRealmStateBytes?: number;
   /** Most realms the engine accepts. Default 100,000. */
   maxRealms?: number;
   /** Extra realm kind modules (file URLs) loaded by every shard, each default-exporting a RealmKind. */
   kindModules?: string[];
   /** Spin iterations a shard tries before sleeping on the barrier (helps when shards <= cores). Default 2000 in max mode when shards < cores, else 0. */
   spin?: number;
-  /** A shard that has not reached the barrier this long after the last progress is stalled: it is replaced. Default 5,000 ms. */
+  /** A shard that makes no progress (no barrier arrival, no new call into realm code) this long is stalled: it is terminated and replaced. Default max(500 ms, two control-tick periods). */
   stallMs?: number;
   /** Data directory for snapshots and the journal; null = no persistence. Default null (main.ts uses ./data). */
   dataDir?: string | null;

@@ -11,6 +11,10 @@ export const BarrierSlot = {
   DONE_BASE: 8, // DONE_BASE + shard: last round the shard finished
   // GEN_BASE = DONE_BASE + shards, then + shard: the incarnation allowed to write for the shard
   // (a replaced thread that is still being terminated must not arrive for its successor).
+  // RUNNING_BASE = DONE_BASE + 2 × shards, then + shard: slot + 1 of the realm whose code the
+  // shard is running now (0 = none), so a shard that dies in realm code names its suspect.
+  // BEAT_BASE = DONE_BASE + 3 × shards, then + shard: bumped at every call into realm code, so a
+  // shard that is busy but healthy is told apart from one stuck in a single call.
 } as const;
 
 export function genSlot(shards: number, shard: number): number {
@@ -23,8 +27,16 @@ export const BarrierTime = {
   ARRIVAL_BASE: 1, // ARRIVAL_BASE + shard: when the shard arrived (ms since epoch)
 } as const;
 
+export function runningSlot(shards: number, shard: number): number {
+  return BarrierSlot.DONE_BASE + 2 * shards + shard;
+}
+
+export function beatSlot(shards: number, shard: number): number {
+  return BarrierSlot.DONE_BASE + 3 * shards + shard;
+}
+
 export function barrierInt32Length(shards: number): number {
-  const n = BarrierSlot.DONE_BASE + 2 * shards;
+  const n = BarrierSlot.DONE_BASE + 4 * shards;
   return n + (n % 2); // keep 8-byte alignment for the Float64 area
 }
 

@@ -25,6 +25,8 @@ export const FrameKind = {
   REALM_STATE: 9,
   HELLO: 10,
   TYPE_DEF: 11,
+  /** A piece of a frame too large for one ring frame (see CHUNKED); TICK = stream id. */
+  CHUNK_OUT: 12,
   // main → worker (in-ring)
   ADD_REALM: 20,
   REMOVE_REALM: 21,
@@ -41,12 +43,17 @@ export const FrameKind = {
   TRANSFER_OUT: 32,
   DROP_ENTITY: 33,
   FAIL_REALM: 34,
+  CHUNK_IN: 35,
 } as const;
+
+/** Flag bit on the last frame of a chunked body: its body is the CHUNK frames' pieces (same
+ *  TICK) followed by its own. Snapshots and restores of any size travel this way. */
+export const CHUNKED = 0x80;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** Kinds a shard writes into its out-ring, and kinds the engine writes into an in-ring. */
 export type OutKind = (typeof FrameKind)[
-  'EVENT' | 'SELECTOR_DEF' | 'SUBSCRIBE' | 'UNSUBSCRIBE' | 'TRANSFER' | 'STATE' | 'ROUND_END' | 'REPLY' | 'REALM_STATE' | 'HELLO' | 'TYPE_DEF'
+  'EVENT' | 'SELECTOR_DEF' | 'SUBSCRIBE' | 'UNSUBSCRIBE' | 'TRANSFER' | 'STATE' | 'ROUND_END' | 'REPLY' | 'REALM_STATE' | 'HELLO' | 'TYPE_DEF' | 'CHUNK_OUT'
 ];
 export type InKind = Exclude<FrameKind, OutKind>;
 

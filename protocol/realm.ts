@@ -48,6 +48,8 @@ export interface RealmInfo {
   eventsIn: number;
   eventsOut: number;
   stateHash: number | null;
+  /** Encoded size of the realm's state when its shard last measured it (after inputs grew it, and at snapshots), or null. */
+  stateBytes: number | null;
   error: string | null;
   subscriptions: string[];
   registeredAtControlTick: number;

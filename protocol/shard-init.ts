@@ -11,6 +11,8 @@ export interface ShardInit {
   tickHz: number;
   ticksPerControl: number;
   hashEvery: number;
+  /** A realm whose encoded state grows past this is failed (REALM_STATE_LIMIT); its last good snapshot stays. */
+  maxRealmStateBytes: number;
   spin: number;
   kindModules: string[];
   /** Rounds already completed by the engine before this shard started (restarts). */

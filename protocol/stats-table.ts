@@ -32,6 +32,8 @@ export const RealmRow = {
   DROPPED: 5,
   /** Last state hash, -1 = never hashed. */
   HASH: 6,
+  /** Encoded size of the realm's state when last measured (after inputs grew it, and at snapshots), -1 = not yet. */
+  STATE_BYTES: 7,
   FIELDS: 8,
 } as const;
 export const ROW_BYTES = 2 * RealmRow.FIELDS * 8;

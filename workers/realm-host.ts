@@ -16,6 +16,8 @@ export interface RealmPort {
   selectorHash(selector: Stat7Selector): number;
   /** The host's lifecycle state changed (boot, pause, resume, failure). */
   stateChanged(host: RealmHost, code: string | null): void;
+  /** Realm code of this host starts (slot + 1) or returned (0). */
+  running(mark: number): void;
 }
 
 /** What the shard needs to host a realm: the ADD_REALM payload. */
@@ -54,6 +56,9 @@ export class RealmHost {
   eventsIn = 0;
   eventsOut = 0;
   dropped = 0;
+  /** Input bytes applied since the state size was last measured, and that size (-1: not yet). */
+  grown = 0;
+  stateBytes = -1;
   readonly subs = new Set<string>();
   readonly view = new ViewTracker();
   watched = false;
@@ -204,6 +209,18 @@ export class RealmHost {
     this.port.stateChanged(this, code);
   }
 
+  /** Measures the encoded size of the kind's state (after inputs grew it); -1 if it cannot be encoded. */
+  measure(): number {
+    this.grown = 0;
+    if (this.data === undefined) return (this.stateBytes = 0);
+    try {
+      this.stateBytes = encode(this.kind.snapshot(this.data)).length;
+    } catch {
+      this.stateBytes = -1;
+    }
+    return this.stateBytes;
+  }
+
   /** Stable hash of the realm's full state (tick, generator and the kind's snapshot). */
   hash(): number {
     if (this.data === undefined) return 0;
@@ -247,10 +264,13 @@ export class RealmHost {
   /** Runs realm code; if it throws, only this realm goes to `error`. */
   private guard(fn: () => void): boolean {
     if (this.stateCode === RealmStateCode.error) return false;
+    this.port.running(this.slot + 1);
     try {
       fn();
+      this.port.running(0);
       return true;
     } catch (e) {
+      this.port.running(0);
       this.stateCode = RealmStateCode.error;
       this.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       this.port.stateChanged(this, 'REALM_CRASHED');

@@ -2,9 +2,11 @@
 // in-ring frame kind, checked exhaustively. Also builds what hosts owe the engine at the
 // end of a round (transfers) and after each step (state frames of watched realms).
 import { FrameHeader, FrameKind, TargetKind, unhandledKind, type InKind } from '../protocol/frames.js';
+import { ChunkAssembler } from '../protocol/chunks.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { decodeBody, encode } from '../protocol/codec.js';
 import { RealmRow, rowOffset } from '../protocol/stats-table.js';
+import { RealmStateCode } from '../protocol/realm.js';
 import type { QueryWhat } from '../protocol/shard-messages.js';
 import { RealmHost, type RealmSpec } from './realm-host.js';
 import type { ShardPort } from './shard-port.js';
@@ -19,18 +21,28 @@ export class ShardCommands {
     private readonly port: ShardPort,
     private readonly stats: Float64Array,
     private readonly dt: number,
+    private readonly maxStateBytes: number,
   ) {}
 
+  private readonly chunks = new ChunkAssembler();
+
   /** One in-ring frame: header at `offset` in `view`, body bytes in `body`. */
-  apply(view: DataView, offset: number, body: Uint8Array): void {
+  apply(view: DataView, offset: number, piece: Uint8Array): void {
     const kind = view.getUint8(offset + FrameHeader.KIND) as InKind;
     const target = view.getUint32(offset + FrameHeader.TARGET, true);
+    const stream = view.getUint32(offset + FrameHeader.TICK, true);
+    const body = kind === FrameKind.CHUNK_IN ? piece : this.chunks.complete(view.getUint8(offset + FrameHeader.FLAGS), stream, piece);
     switch (kind) {
+      case FrameKind.CHUNK_IN:
+        return this.chunks.add(stream, body);
       case FrameKind.DELIVER_EVENT:
         return this.deliverEvent(view, offset, target, body);
       case FrameKind.INPUT: {
         const p = decodeBody(kind, body);
-        this.hosts.get(target)?.input({ player: p.player, data: p.data as Json });
+        const host = this.hosts.get(target);
+        if (host === undefined) return;
+        host.grown += body.length;
+        host.input({ player: p.player, data: p.data as Json });
         return;
       }
       case FrameKind.DELIVER_TRANSFER: {
@@ -130,8 +142,14 @@ export class ShardCommands {
     }
     if (what === 'hash') return this.port.reply(slot, seq, host.hash());
     const result = what === 'snapshot' ? host.snapshot() : host.views();
+    if (what === 'snapshot' && result !== null) {
+      const bytes = encode(result).length;
+      host.stateBytes = bytes;
+      // Past the budget: failed, so the multiverse's snapshots keep its last good state and go on.
+      if (bytes > this.maxStateBytes) host.fail(ErrorCode.REALM_STATE_LIMIT, `${ErrorCode.REALM_STATE_LIMIT}: state is ${bytes} bytes; the budget is ${this.maxStateBytes} (maxRealmStateBytes)`);
+    }
     // A kind hook that threw put the realm (only it) in `error`; the question gets the reason.
-    if (result === null) return this.port.replyError(slot, seq, ErrorCode.REALM_CRASHED, host.error ?? `the ${what} hook failed`);
+    if (result === null || host.stateCode === RealmStateCode.error) return this.port.replyError(slot, seq, ErrorCode.REALM_CRASHED, host.error ?? `the ${what} hook failed`);
     // A snapshot travels as the envelope's bytes with its hash in the header: the engine keeps
     // them as they are (no decode per realm per snapshot) and hands them back on restore.
     this.port.reply(slot, seq, result, what === 'snapshot' ? host.hash() : 0);

@@ -1,7 +1,8 @@
 // A shard's side of the ring protocol for its realms' outgoing traffic: emits, subscriptions,
 // selector and type definitions, transfers, lifecycle reports and replies, written to the
 // out-ring. It also keeps the directory (realm id ↔ slot) that emits by id need.
-import { FrameKind, TargetKind, fnv1a, type FrameFields } from '../protocol/frames.js';
+import { CHUNKED, FrameKind, TargetKind, fnv1a, type FrameFields } from '../protocol/frames.js';
+import { splitBody } from '../protocol/chunks.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { encode, encodeBody } from '../protocol/codec.js';
 import { canonicalSelector, selectorHash, type Stat7Selector } from '../protocol/stat7.js';
@@ -20,7 +21,17 @@ export class ShardPort implements RealmPort {
   constructor(
     readonly shardId: number,
     readonly outbox: Outbox,
+    /** The barrier's Int32 view and this shard's RUNNING slot in it. */
+    private readonly marker: Int32Array,
+    private readonly markerAt: number,
+    private readonly beatAt: number,
   ) {}
+
+  /** RealmPort: realm code of `slot` starts (0: it returned). Plain stores: read only after this thread is gone. */
+  running(slot: number): void {
+    this.marker[this.markerAt] = slot;
+    if (slot !== 0) this.marker[this.beatAt] = (this.marker[this.beatAt]! + 1) | 0;
+  }
 
   fields(kind: FrameFields['kind'], flags: number, source: number, target: number, seq = 0, tick = 0, aux = 0): FrameFields {
     return { kind, flags, shard: this.shardId, source, target, seq, tick, aux };
@@ -116,13 +127,17 @@ export class ShardPort implements RealmPort {
     this.outbox.send(this.fields(FrameKind.REALM_STATE, 0, slot, slot), encodeBody(FrameKind.REALM_STATE, { state, code, message }));
   }
 
+  /** A reply of any size: larger than one frame, it goes as CHUNK_OUT pieces (stream = request id). */
   reply(slot: number, seq: number, body: unknown, aux = 0): void {
     const bytes = encode(body);
-    if (bytes.length > this.outbox.maxPayload) {
-      this.replyError(slot, seq, ErrorCode.PAYLOAD_TOO_LARGE, `the reply for realm slot ${slot} is ${bytes.length} bytes; the ring carries at most ${this.outbox.maxPayload}`);
+    if (bytes.length <= this.outbox.maxPayload) {
+      this.outbox.send(this.fields(FrameKind.REPLY, ReplyFlag.OK, slot, slot, seq, 0, aux), bytes);
       return;
     }
-    this.outbox.send(this.fields(FrameKind.REPLY, ReplyFlag.OK, slot, slot, seq, 0, aux), bytes);
+    splitBody(bytes, this.outbox.maxPayload, (piece, last) => {
+      if (last) this.outbox.send(this.fields(FrameKind.REPLY, ReplyFlag.OK | CHUNKED, slot, slot, seq, seq, aux), piece);
+      else this.outbox.send(this.fields(FrameKind.CHUNK_OUT, 0, slot, slot, seq, seq), piece);
+    });
   }
 
   replyError(slot: number, seq: number, code: string, message: string): void {

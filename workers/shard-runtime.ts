@@ -3,7 +3,7 @@
 // table, and arrives at the barrier.
 import { performance } from 'node:perf_hooks';
 import { FrameRing } from '../protocol/ring.js';
-import { BarrierSlot, BarrierTime, barrierViews, genSlot } from '../protocol/barrier.js';
+import { BarrierSlot, BarrierTime, barrierViews, beatSlot, genSlot, runningSlot } from '../protocol/barrier.js';
 import { FrameHeader, FrameKind } from '../protocol/frames.js';
 import { RealmRow, ROUND_END_BYTES, RoundEnd, rowOffset } from '../protocol/stats-table.js';
 import type { ShardInit } from '../protocol/shard-init.js';
@@ -43,9 +43,9 @@ export class ShardRuntime {
     this.times = v.times;
     this.inRing = FrameRing.attach(init.inRing);
     this.outbox = new Outbox(FrameRing.attach(init.outRing), this.ints);
-    this.port = new ShardPort(init.shard, this.outbox);
+    this.port = new ShardPort(init.shard, this.outbox, this.ints, runningSlot(init.shards, init.shard), beatSlot(init.shards, init.shard));
     this.stats = new Float64Array(init.stats); // length-tracking: sees the engine grow the table
-    this.commands = new ShardCommands(this.hosts, kinds, this.port, this.stats, 1 / init.tickHz);
+    this.commands = new ShardCommands(this.hosts, kinds, this.port, this.stats, 1 / init.tickHz, init.maxRealmStateBytes);
     this.dtMs = 1000 / init.tickHz;
     this.round = init.startRound;
     this.port.hello([...kinds.values()].map((k) => ({ name: k.name, subscribes: [...(k.subscribes ?? [])] })));
@@ -154,6 +154,10 @@ export class ShardRuntime {
       st[at + RealmRow.EVENTS_OUT] = h.eventsOut;
       st[at + RealmRow.DROPPED] = h.dropped;
       if (hashed) st[at + RealmRow.HASH] = h.hash();
+      // Inputs grew the state by a good part of the budget since it was last measured: measure it
+      // again, so the engine refuses the input that would take it past (cost follows the growth).
+      if (h.grown > 0 && (h.stateBytes < 0 || h.grown * 16 > this.init.maxRealmStateBytes || h.grown > h.stateBytes)) h.measure();
+      st[at + RealmRow.STATE_BYTES] = h.stateBytes;
     }
     this.outbox.flush();
     this.busyMs += now() - t0;
