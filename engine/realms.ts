@@ -40,6 +40,8 @@ export class Realms implements RouteTable {
   private readonly sortedSubs = new Map<number, number[]>();
   private readonly matches = new Map<number, number[]>();
   private readonly empty: number[] = [];
+  /** By slot: the shard to deliver to, -2 known but not accepting, -1 unknown (the router's hot lookup). */
+  private routes = new Int32Array(1024).fill(-1);
 
   constructor(
     maxRealms: number,
@@ -94,6 +96,7 @@ export class Realms implements RouteTable {
       throw e;
     }
     this.realmsOn[shard]!++;
+    this.route(rec);
     subscribe.forEach((t, i) => this.subscription(rec.slot, hashes[i]!, t, true));
     for (const [hash, list] of this.matches) {
       const sel = this.names.selectorOf(hash);
@@ -123,6 +126,7 @@ export class Realms implements RouteTable {
     this.setSubscriptions(rec, []);
     for (const list of this.matches.values()) removeSorted(list, rec.slot);
     this.io.signal(rec.shard, FrameKind.REMOVE_REALM, rec.slot);
+    this.routes[rec.slot] = -1;
     // In order with the other commands: what a realm emits by id before this point still resolves.
     this.io.toAll(FrameKind.DIRECTORY, encodeBody(FrameKind.DIRECTORY, { addSlots: [], addIds: [], remove: [rec.slot] }));
     this.move(rec, 'offline');
@@ -172,6 +176,7 @@ export class Realms implements RouteTable {
     }
     const from = rec.state;
     rec.state = to;
+    if (this.registry.bySlotId(rec.slot) === rec) this.route(rec);
     if (error !== undefined) rec.error = error;
     else if (to === 'running') rec.error = null;
     if (to === 'error') this.log.error({ realm: rec.reg.realmId, shard: rec.shard, error: rec.error }, 'realm failed');
@@ -212,9 +217,18 @@ export class Realms implements RouteTable {
   // ---- routing table ----
 
   shardOf(slot: number): number {
-    const rec = this.registry.bySlotId(slot);
-    if (rec === undefined) return -1;
-    return acceptsDeliveries(rec.state) ? rec.shard : -2;
+    return slot < this.routes.length ? this.routes[slot]! : -1;
+  }
+
+  private route(rec: RealmRecord): void {
+    if (rec.slot >= this.routes.length) {
+      let n = this.routes.length * 2;
+      while (n <= rec.slot) n *= 2;
+      const next = new Int32Array(n).fill(-1);
+      next.set(this.routes);
+      this.routes = next;
+    }
+    this.routes[rec.slot] = acceptsDeliveries(rec.state) ? rec.shard : -2;
   }
 
   subscription(slot: number, hash: number, type: string, on: boolean): void {

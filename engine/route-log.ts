@@ -1,40 +1,25 @@
-// The catch-up log: every control tick's routed batch since the last snapshot, in routing
-// order, one contiguous copy per tick. A replaced shard's realms, restored from that
-// snapshot, are routed these frames again (router.redeliver); a snapshot trims what it covers.
+// The catch-up log: every control tick's routed batch since the last snapshot. A replaced
+// shard's realms, restored from that snapshot, are routed these frames again
+// (router.redeliver); a snapshot trims what it covers. A tick is kept as one copy of the
+// router's arena plus the frames' places in routing order (no per-frame copy).
 export interface LoggedTick {
   tick: number;
   frames: Uint8Array;
-  /** Frame k is frames[offsets[k], offsets[k+1]). */
-  offsets: Uint32Array;
+  /** Frame k, in routing order, is frames[starts[k], starts[k] + lengths[k]). */
+  starts: Uint32Array;
+  lengths: Uint32Array;
 }
 
 export class RouteLog {
   private ticks: LoggedTick[] = [];
-  private buf = new Uint8Array(0);
-  private at = 0;
-  private starts: number[] = [];
-  private tick = 0;
 
   get size(): number {
     return this.ticks.length;
   }
 
-  beginTick(tick: number, bytes: number): void {
-    this.tick = tick;
-    this.buf = new Uint8Array(bytes);
-    this.at = 0;
-    this.starts = [];
-  }
-
-  append(src: Uint8Array, offset: number, length: number): void {
-    this.starts.push(this.at);
-    this.buf.set(src.subarray(offset, offset + length), this.at);
-    this.at += length;
-  }
-
-  endTick(): void {
-    this.starts.push(this.at);
-    this.ticks.push({ tick: this.tick, frames: this.buf, offsets: Uint32Array.from(this.starts) });
+  /** Keeps a routed batch: `arena[0, used)` and, in routing order, each frame's start and length. */
+  add(tick: number, arena: Uint8Array, used: number, starts: Uint32Array, lengths: Uint32Array): void {
+    this.ticks.push({ tick, frames: arena.slice(0, used), starts, lengths });
   }
 
   /** Ticks after `tick`, oldest first. */

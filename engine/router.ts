@@ -6,7 +6,7 @@
 // sequence) within the tick, whatever the shard layout.
 import { EXTERNAL_SOURCE, FrameHeader, FrameKind, TargetKind } from '../protocol/frames.js';
 import { TransferFlag } from '../protocol/shard-messages.js';
-import type { RouteLog } from './route-log.js';
+import type { LoggedTick, RouteLog } from './route-log.js';
 
 /** Where the router looks realms and targets up (the realms part implements it). */
 export interface RouteTable {
@@ -76,16 +76,19 @@ export class Router {
     const order = this.sortedOrder(n);
     const arena = this.arena;
     const view = new DataView(arena.buffer, arena.byteOffset, arena.byteLength);
-    log?.beginTick(controlTick, this.used);
+    const starts = new Uint32Array(n);
+    const lengths = new Uint32Array(n);
     for (let k = 0; k < n; k++) {
       const i = order[k]!;
       const at = this.offsets[i]!;
       const length = this.lengths[i]!;
+      starts[k] = at;
+      lengths[k] = length;
       if (arena[at + FrameHeader.KIND] === FrameKind.TRANSFER) this.transfer(arena, view, at, length, controlTick, sink, r);
       else this.event(arena, view, at, length, controlTick, sink, r, null);
-      log?.append(arena, at, length);
     }
-    log?.endTick();
+    // After routing: transfers were resolved in place, so the log holds where each entity went.
+    log?.add(controlTick, arena, this.used, starts, lengths);
     this.count = 0;
     this.used = 0;
     return r;
@@ -97,13 +100,14 @@ export class Router {
    * carries the destination it was resolved to: it arrives again if that realm is being
    * restored, and leaves its source again (`drop`) if the source is.
    */
-  redeliver(frames: Uint8Array, offsets: Uint32Array, controlTick: number, only: (slot: number) => boolean, sink: RouteSink, drop: (slot: number, frame: Uint8Array) => void): number {
+  redeliver(logged: LoggedTick, only: (slot: number) => boolean, sink: RouteSink, drop: (slot: number, frame: Uint8Array) => void): number {
+    const { frames, starts, lengths, tick: controlTick } = logged;
     const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
     const r: RouteResult = { events: 0, deliveries: 0, transfers: 0, bounced: 0, undeliverable: 0 };
     const quiet: RouteSink = { deliver: sink.deliver, undeliverable: () => undefined };
-    for (let k = 0; k + 1 < offsets.length; k++) {
-      const at = offsets[k]!;
-      const length = offsets[k + 1]! - at;
+    for (let k = 0; k < starts.length; k++) {
+      const at = starts[k]!;
+      const length = lengths[k]!;
       if (frames[at + FrameHeader.KIND] !== FrameKind.TRANSFER) {
         this.event(frames, view, at, length, controlTick, quiet, r, only);
         continue;

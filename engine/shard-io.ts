@@ -217,15 +217,19 @@ export class ShardIo {
   }
 
   private onFrame(view: DataView, bytes: Uint8Array, offset: number, length: number): void {
-    const kind = view.getUint8(offset + FrameHeader.KIND) as OutKind;
+    const kind = bytes[offset + FrameHeader.KIND] as OutKind;
+    // The hot path first: nothing is allocated for the frames the router copies.
+    if (kind === FrameKind.EVENT || kind === FrameKind.TRANSFER) return this.handler.routeFrame(bytes, offset, length);
+    this.control(kind, view, bytes, offset, length);
+  }
+
+  /** Every other out-ring frame kind (rare: per change, per round, per reply). */
+  private control(kind: Exclude<OutKind, typeof FrameKind.EVENT | typeof FrameKind.TRANSFER>, view: DataView, bytes: Uint8Array, offset: number, length: number): void {
     const source = view.getUint32(offset + FrameHeader.SOURCE, true);
     const target = view.getUint32(offset + FrameHeader.TARGET, true);
     const body = (): Uint8Array => bytes.subarray(offset + FrameHeader.SIZE, offset + length);
     const h = this.handler;
     switch (kind) {
-      case FrameKind.EVENT:
-      case FrameKind.TRANSFER:
-        return h.routeFrame(bytes, offset, length);
       case FrameKind.STATE:
         return h.state(source, bytes.slice(offset + FrameHeader.SIZE, offset + length));
       case FrameKind.SUBSCRIBE:

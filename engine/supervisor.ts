@@ -153,7 +153,7 @@ export class Supervisor {
     let replayed = 0;
     for (const t of d.log.after(since)) {
       const only = (slot: number): boolean => (mine.get(slot) ?? Infinity) <= t.tick;
-      replayed += this.router.redeliver(t.frames, t.offsets, t.tick, only, sink, (slot, frame) => {
+      replayed += this.router.redeliver(t, only, sink, (slot, frame) => {
         const rec = this.realms.registry.bySlotId(slot);
         if (rec !== undefined) this.io.command(shard, FrameKind.DROP_ENTITY, slot, { id: decodeBody(FrameKind.TRANSFER, frame.subarray(FrameHeader.SIZE)).id });
       });

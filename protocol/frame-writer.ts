@@ -2,7 +2,10 @@
 // must arrive; it waits in FIFO order and goes out first on the next flush. Lossy frames
 // (state frames) are written now or counted as dropped, never queued.
 import type { FrameRing } from './ring.js';
-import { FrameHeader, writeHeader, type FrameFields } from './frames.js';
+import { FrameHeader, writeHeader, writeHeaderWords, type FrameFields } from './frames.js';
+
+// Int32 stores are in the platform's byte order; the header is little-endian.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export class FrameWriter {
   private readonly backlog: Uint8Array[] = [];
@@ -106,7 +109,8 @@ export class FrameWriter {
   protected write(fields: FrameFields, payload: Uint8Array): boolean {
     const at = this.ring.reserve(FrameHeader.SIZE + payload.length);
     if (at < 0) return false;
-    writeHeader(this.ring.view, at, fields);
+    if (LITTLE_ENDIAN) writeHeaderWords(this.ring.words, at, fields);
+    else writeHeader(this.ring.view, at, fields);
     this.ring.bytes.set(payload, at + FrameHeader.SIZE);
     this.ring.commit();
     return true;

@@ -90,6 +90,17 @@ export function writeHeader(view: DataView, at: number, f: FrameFields): void {
   view.setUint32(at + FrameHeader.AUX, f.aux >>> 0, true);
 }
 
+/** The same header through the ring's Int32 view of its data (`at` is 8-aligned there): one store per word. */
+export function writeHeaderWords(words: Int32Array, at: number, f: FrameFields): void {
+  const w = at >> 2;
+  words[w] = (f.kind & 0xff) | ((f.flags & 0xff) << 8) | ((f.shard & 0xffff) << 16); // little-endian, as FrameHeader lays it out
+  words[w + 1] = f.source | 0;
+  words[w + 2] = f.target | 0;
+  words[w + 3] = f.seq | 0;
+  words[w + 4] = f.tick | 0;
+  words[w + 5] = f.aux | 0;
+}
+
 export function readHeader(view: DataView, at: number): FrameFields {
   return {
     kind: view.getUint8(at + FrameHeader.KIND) as FrameKind,

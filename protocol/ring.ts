@@ -43,7 +43,8 @@ export class FrameRing {
   readonly bytes: Uint8Array;
   readonly view: DataView;
   private readonly ctl: Int32Array;
-  private readonly words: Int32Array; // the data region as int32, for prefixes (always 8-aligned)
+  /** The data region as int32: frame prefixes, and headers written a word at a time (always 8-aligned). */
+  readonly words: Int32Array;
   private readonly mask: number; // offset = pos & mask
   private readonly posMask: number; // positions wrap at 2 × capacity
   private readonly maxLength: number;

@@ -119,17 +119,21 @@ export class ShardCommands {
     const p = decodeBody(FrameKind.DELIVER_EVENT, body);
     const from = this.port.nameOf(view.getUint32(offset + FrameHeader.SOURCE, true));
     const flags = view.getUint8(offset + FrameHeader.FLAGS) as 1 | 2 | 3;
+    const shard = view.getUint16(offset + FrameHeader.SHARD, true);
+    const tick = view.getUint32(offset + FrameHeader.TICK, true);
+    const controlTick = view.getUint32(offset + FrameHeader.AUX, true);
+    const here = this.port.shardId;
+    let path: RealmEvent['path'] | undefined;
     const event: RealmEvent = {
       type: p.type,
       data: p.data as Json,
       from,
       via: VIA[flags] ?? 'unicast',
       seq: view.getUint32(offset + FrameHeader.SEQ, true),
-      path: [
-        { realm: from, shard: view.getUint16(offset + FrameHeader.SHARD, true), tick: view.getUint32(offset + FrameHeader.TICK, true) },
-        { router: 'main', controlTick: view.getUint32(offset + FrameHeader.AUX, true) },
-        { realm: host.id, shard: this.port.shardId },
-      ],
+      // Built only if realm code reads it: most never do, and it is four objects per delivery.
+      get path() {
+        return (path ??= [{ realm: from, shard, tick }, { router: 'main', controlTick }, { realm: host.id, shard: here }]);
+      },
     };
     host.deliver(event);
   }
