@@ -1,6 +1,27 @@
 // Markdown summary of a bench report.
-import type { BenchReport } from './run.js';
+import type { BarrierResult } from './barrier.bench.js';
+import type { CodecRow } from './codec.bench.js';
+import type { LatencyResult } from './latency.bench.js';
+import type { MultiverseResult } from './multiverse.js';
+import type { RoutedResult } from './routed.bench.js';
+import type { Tick10kResult } from './tick10k.bench.js';
 import { healthNote } from './realm-health.js';
+
+/** What `npm run bench` writes to bench/results/<name>.json. */
+export interface BenchReport {
+  date: string;
+  machine: { cores: number; cpu: string; memGiB: number; node: string; platform: string };
+  ring: unknown[];
+  barrier: BarrierResult[];
+  codec: CodecRow[];
+  multiverse: MultiverseResult[];
+  fanout: unknown[];
+  routed: RoutedResult[];
+  tick10k: Tick10kResult[];
+  latency: LatencyResult[];
+  /** Per scenario run: wall seconds, and CPU cores other processes used meanwhile (machine busy − this process; null off Linux). */
+  runs: Record<string, { seconds: number; otherProcessCores: number | null }>;
+}
 
 function table(headers: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]): string => `| ${cells.join(' | ')} |`;

@@ -6,29 +6,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { barrierBench, type BarrierResult } from './barrier.bench.js';
-import { codecBench, type CodecRow } from './codec.bench.js';
-import { latencyBench, type LatencyResult } from './latency.bench.js';
+import { barrierBench } from './barrier.bench.js';
+import { codecBench } from './codec.bench.js';
+import { latencyBench } from './latency.bench.js';
 import { machineTicks } from './load/proc.js';
-import { runMultiverse, type MultiverseResult } from './multiverse.js';
-import { renderMarkdown } from './report.js';
-import { routedBench, type RoutedResult } from './routed.bench.js';
-import { tick10kBench, type Tick10kResult } from './tick10k.bench.js';
+import { runMultiverse } from './multiverse.js';
+import { renderMarkdown, type BenchReport } from './report.js';
+import { routedBench } from './routed.bench.js';
+import { tick10kBench } from './tick10k.bench.js';
 
-export interface BenchReport {
-  date: string;
-  machine: { cores: number; cpu: string; memGiB: number; node: string; platform: string };
-  ring: unknown[];
-  barrier: BarrierResult[];
-  codec: CodecRow[];
-  multiverse: MultiverseResult[];
-  fanout: unknown[];
-  routed: RoutedResult[];
-  tick10k: Tick10kResult[];
-  latency: LatencyResult[];
-  /** Per scenario run: wall seconds, and CPU cores other processes used meanwhile (machine busy − this process; null off Linux). */
-  runs: Record<string, { seconds: number; otherProcessCores: number | null }>;
-}
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
