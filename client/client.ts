@@ -350,7 +350,8 @@ export class TickverseClient extends Emitter<ClientEvents> {
     const id = this.nextId++;
     let bytes: Uint8Array;
     try {
-      bytes = encode({ ...params, op, id });
+      // op and id first: a server that refuses a message unread (rate limit) still finds the id early.
+      bytes = encode(Object.assign({ op, id }, params, { op, id }));
     } catch (e) {
       return Promise.reject(new TickverseError(ErrorCode.INVALID_ARGUMENT, `cannot encode "${op}": ${(e as Error).message}`));
     }

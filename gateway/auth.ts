@@ -16,19 +16,38 @@ export function bearer(header: string): string | null {
   return m === null ? null : m[1]!;
 }
 
-/**
- * Whether a browser on `origin` may open a WebSocket. No Origin header (non-browser clients) is
- * allowed; "same-origin" compares the origin's host with the Host header.
- */
-export function originAllowed(origin: string, host: string, allowed: ResolvedGatewayOptions['allowedOrigins']): boolean {
-  if (origin === '' || allowed === '*') return true;
-  const o = origin.toLowerCase();
-  if (allowed === 'same-origin') {
-    try {
-      return new URL(o).host === host.toLowerCase();
-    } catch {
-      return false;
-    }
+/** `scheme://host[:port]` of a URL or Origin header (lower case, default port dropped), or null. */
+export function normalizeOrigin(value: string): string | null {
+  try {
+    const u = new URL(value);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+    return u.origin;
+  } catch {
+    return null;
   }
-  return allowed.includes(o);
+}
+
+/** A Host header naming this server by address (localhost or an IP literal): no DNS name to rebind. */
+function addressHost(host: string): boolean {
+  try {
+    const name = new URL(`http://${host}`).hostname;
+    return name === 'localhost' || /^\d+\.\d+\.\d+\.\d+$/.test(name) || name.startsWith('[');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a browser on `origin` may open a WebSocket; full origins (scheme, host, port) are
+ * compared. No Origin header (non-browser clients) is allowed. "same-origin": the configured
+ * public origin; without one, `http://<Host>` — and only when Host is localhost or an IP
+ * literal, since a DNS name in Host may be a rebinding attack.
+ */
+export function originAllowed(origin: string, host: string, allowed: ResolvedGatewayOptions['allowedOrigins'], publicOrigin: string | null = null): boolean {
+  if (origin === '' || allowed === '*') return true;
+  const o = normalizeOrigin(origin);
+  if (o === null) return false;
+  if (allowed !== 'same-origin') return allowed.includes(o);
+  if (publicOrigin !== null) return o === publicOrigin;
+  return addressHost(host) && o === normalizeOrigin(`http://${host}`);
 }

@@ -5,8 +5,11 @@ import type { Engine } from '../engine/index.js';
 import { ErrorCode, isTickverseError, type ErrorCode as Code } from '../protocol/errors.js';
 import type { GatewayStats } from '../protocol/wire.js';
 import type { Conn } from './connection.js';
+import type { Flow } from './flow.js';
+import type { IpLimits } from './ip-limit.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedGatewayOptions } from './options.js';
+import type { RealmPlayers } from './players.js';
 import type { PushTopics } from './pushes.js';
 import { RequestError } from './requests.js';
 import type { LiveStats } from './stats.js';
@@ -20,6 +23,9 @@ export interface GatewayContext {
   readonly conns: Set<Conn>;
   readonly streams: RealmStreams;
   readonly pushes: PushTopics;
+  readonly flow: Flow;
+  readonly players: RealmPlayers;
+  readonly ipLimits: IpLimits;
   readonly metrics: GatewayMetrics;
   /** Set once close() started: new connections and requests are refused. */
   closing: boolean;

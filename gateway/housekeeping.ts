@@ -1,50 +1,26 @@
-// Housekeeping and flow control: the soft backpressure limit (state frames pause for a
-// lagging connection and resume with a keyframe), slow-consumer and idle closes.
+// Housekeeping, every `sweepMs`: idle connections (ping at half the timeout, then 4004),
+// lagging clients that drained (resume) or stayed over the limit too long (4003). The
+// backpressure bounds themselves are enforced at send time (flow.ts).
 import { CloseCode } from '../protocol/wire.js';
-import type { Conn } from './connection.js';
 import type { GatewayContext } from './context.js';
+import { backlog } from './flow.js';
 
-export const hardPayloadLimit = (soft: number): number => soft + (1 << 20);
-export const hardBackpressureLimit = (soft: number): number => soft * 2 + 64 * 1024;
+export { hardBackpressureLimit, hardPayloadLimit } from './flow.js';
 
-/** Over the soft backpressure limit: state frames stop for this connection until it drains. */
-export function startLag(ctx: GatewayContext, conn: Conn, buffered: number, now: number): void {
-  conn.lagging = true;
-  conn.lagSince = now;
-  ctx.stats.lagging++;
-  ctx.streams.suspend(conn);
-  ctx.opts.logger.info({ session: conn.session, buffered }, 'client over the backpressure limit: state frames paused');
-}
-
-/** A lagging client drained: it missed frames, so send each joined realm's current picture. */
-export function recover(ctx: GatewayContext, conn: Conn): void {
-  conn.lagging = false;
-  ctx.stats.lagging--;
-  const missed = ctx.streams.resume(conn);
-  conn.framesDropped += missed;
-  ctx.opts.logger.info({ session: conn.session, missed, laggedMs: Date.now() - conn.lagSince }, 'client caught up: resent keyframes');
-}
-
-/** Housekeeping, every `sweepMs`: idle connections, and clients stuck over the backpressure limit. */
 export function sweep(ctx: GatewayContext, now: number): void {
-  const { opts, stats } = ctx;
+  const { opts, flow } = ctx;
   const low = opts.maxBackpressureBytes / 2;
   for (const conn of ctx.conns) {
     const ws = conn.ws;
-    if (ws === null) continue;
-    const buffered = ws.getBufferedAmount();
+    if (ws === null || conn.closeReason !== null) continue;
+    const buffered = backlog(conn);
     if (conn.lagging) {
-      if (buffered < low) recover(ctx, conn);
+      if (buffered < low) flow.recover(conn);
       else if (now - conn.lagSince > opts.slowClientMs) {
-        stats.backpressureCloses++;
-        const missed = ctx.streams.settleMissed(conn);
-        conn.framesDropped += missed;
-        opts.logger.warn({ session: conn.session, buffered, laggingMs: now - conn.lagSince, missed }, 'closing slow client');
-        conn.closeReason = 'slow consumer';
-        ws.cork(() => ws.end(CloseCode.SLOW_CONSUMER, 'too slow: over the backpressure limit'));
+        flow.closeSlow(conn, buffered, 'lagging');
         continue;
       }
-    } else if (buffered >= opts.maxBackpressureBytes) startLag(ctx, conn, buffered, now);
+    } else if (buffered >= opts.maxBackpressureBytes) flow.startLag(conn, buffered);
     if (opts.idleTimeoutMs > 0) {
       const quiet = now - conn.lastSeen;
       if (quiet > opts.idleTimeoutMs) {

@@ -13,8 +13,12 @@ const STATUS: Partial<Record<Code, string>> = {
   REALM_NOT_RUNNING: '409 Conflict',
   REALM_LIMIT: '409 Conflict',
   HASH_COLLISION: '409 Conflict',
+  REALM_QUARANTINED: '409 Conflict',
+  REALM_STATE_LIMIT: '413 Payload Too Large',
   PAYLOAD_TOO_LARGE: '413 Payload Too Large',
   RATE_LIMITED: '429 Too Many Requests',
+  CONNECTION_LIMIT: '429 Too Many Requests',
+  PLAYER_LIMIT: '409 Conflict',
   ENGINE_NOT_RUNNING: '503 Service Unavailable',
   ENGINE_STOPPED: '503 Service Unavailable',
   SHARD_FAILED: '503 Service Unavailable',
@@ -45,6 +49,23 @@ export interface RequestInfo {
   authorization: string;
   contentType: string;
   contentLength: number;
+  /** Why the request's framing is ambiguous (conflicting Content-Length, or with Transfer-Encoding), or null. */
+  framing: string | null;
+}
+
+/** Several Content-Length headers that disagree, a malformed one, or one beside Transfer-Encoding: a proxy may frame the body differently (request smuggling). */
+function framingProblem(req: HttpRequest): string | null {
+  const lengths: string[] = [];
+  let chunked = false;
+  req.forEach((k, v) => {
+    if (k === 'content-length') lengths.push(...v.split(',').map((x) => x.trim()));
+    else if (k === 'transfer-encoding') chunked = true;
+  });
+  if (lengths.length === 0) return null;
+  if (lengths.some((l) => !/^\d{1,15}$/.test(l))) return 'malformed Content-Length header';
+  if (new Set(lengths.map(Number)).size > 1) return 'conflicting Content-Length headers';
+  if (chunked) return 'both Content-Length and Transfer-Encoding';
+  return null;
 }
 
 export function requestInfo(req: HttpRequest, paramCount: number): RequestInfo {
@@ -58,6 +79,7 @@ export function requestInfo(req: HttpRequest, paramCount: number): RequestInfo {
     authorization: req.getHeader('authorization'),
     contentType: req.getHeader('content-type'),
     contentLength: Number(req.getHeader('content-length') || '0'),
+    framing: framingProblem(req),
   };
 }
 
@@ -90,6 +112,11 @@ export function route(ctx: GatewayContext, paramCount: number, handler: Handler)
     res.onAborted(() => {
       aborted = true;
     });
+    if (info.framing !== null) {
+      // Refused before reading anything; the connection is closed, since where this request ends is unclear.
+      write(ctx, res, errorReply(ctx, new TickverseError(ErrorCode.BAD_REQUEST, info.framing)), true);
+      return;
+    }
     let bodyPromise: Promise<Uint8Array> | null = null;
     let tooLarge = false;
     const max = ctx.opts.maxHttpBodyBytes;

@@ -192,6 +192,7 @@ export function createMetrics(engine: Engine, stats: LiveStats, defaultMetrics: 
   mirrorCounter(registry, 'tickverse_ws_frames_sent_total', 'State frames delivered to client sockets (frames published x subscribers)', () => stats.framesSent);
   mirrorCounter(registry, 'tickverse_ws_frames_dropped_total', 'Messages skipped for slow clients over the backpressure limit', () => stats.framesDropped);
   mirrorCounter(registry, 'tickverse_ws_backpressure_closes_total', 'Connections closed because they stayed over the backpressure limit', () => stats.backpressureCloses);
+  mirrorCounter(registry, 'tickverse_ws_send_drops_total', 'Messages uWS refused at its hard backpressure limit (flow control keeps this at 0)', () => stats.sendDrops);
   mirrorCounter(registry, 'tickverse_ws_events_pushed_total', 'Cross-realm events pushed to subscribers', () => stats.eventsPushed);
   mirrorCounter(registry, 'tickverse_ws_events_dropped_total', 'Cross-realm event pushes skipped (per-tick push budget exceeded)', () => stats.eventsDropped);
   mirrorLabelled(registry, 'tickverse_errors_total', 'Error replies (WebSocket and HTTP) by error code', 'code', () => stats.errors);

@@ -11,22 +11,69 @@ export interface ScanLimits {
 
 /** Why a message was rejected, or null when it is a well-formed plain map within the limits. */
 export function checkRequest(b: Uint8Array, limits: ScanLimits): string | null {
-  if (b.length === 0) return 'empty message';
+  return scanRequest(b, limits).problem;
+}
+
+/** Byte ranges [start, end) of top-level values, by key. */
+export type FieldRanges = Partial<Record<string, [number, number]>>;
+
+export interface ScanResult {
+  /** Why the message is rejected, or null. */
+  problem: string | null;
+  /** Position of the value of the top-level "id" key, if the walk reached one; else -1. */
+  idAt: number;
+  /** Where the values of the wanted top-level keys are (the last one of a repeated key, as decoders keep). */
+  fields: FieldRanges;
+}
+
+/**
+ * One bounded pass (at most min(bytes, maxItems) steps, nothing decoded): the checks of
+ * checkRequest, noting where the top-level `id` value starts (so an error reply can echo it)
+ * and where the values of the `wanted` keys (short ASCII names) lie.
+ */
+export function scanRequest(b: Uint8Array, limits: ScanLimits, wanted: readonly string[] = []): ScanResult {
+  let idAt = -1;
+  const fields: FieldRanges = {};
+  const fail = (problem: string): ScanResult => ({ problem, idAt, fields });
+  if (b.length === 0) return fail('empty message');
   const first = b[0]!;
-  if (!((first >= 0x80 && first <= 0x8f) || first === 0xde || first === 0xdf)) return 'a request must be a MessagePack map';
+  if (!((first >= 0x80 && first <= 0x8f) || first === 0xde || first === 0xdf)) return fail('a request must be a MessagePack map');
   // pending[d] = values still to read at depth d (a map of n entries counts 2n).
   const pending: number[] = [1];
   let pos = 0;
   let items = 0;
+  let idNext = false;
+  let field: string | null = null;
+  let open: [number, number] | null = null;
   while (pending.length > 0) {
     const top = pending.length - 1;
     if (pending[top] === 0) {
+      if (top === 1 && open !== null) open[1] = pos;
       pending.pop();
       continue;
     }
+    // Top-level entries: an even count left means a key comes next (and the last value ended).
+    if (top === 1) {
+      if (pending[1]! % 2 === 0) {
+        if (open !== null) open[1] = pos;
+        open = null;
+        idNext = isIdKey(b, pos);
+        field = wanted.length > 0 ? matchKey(b, pos, wanted) : null;
+      } else {
+        if (idNext) idAt = pos;
+        if (field !== null) {
+          // A repeated key reuses its range: no allocation per entry.
+          open = fields[field] ??= [0, 0];
+          open[0] = pos;
+          open[1] = b.length;
+        }
+        idNext = false;
+        field = null;
+      }
+    }
     pending[top]!--;
-    if (pos >= b.length) return 'truncated MessagePack data';
-    if (++items > limits.maxItems) return `more than ${limits.maxItems} values`;
+    if (pos >= b.length) return fail('truncated MessagePack data');
+    if (++items > limits.maxItems) return fail(`more than ${limits.maxItems} values`);
     const t = b[pos]!;
     let count = -1;
     let skip = 0;
@@ -39,19 +86,19 @@ export function checkRequest(b: Uint8Array, limits: ScanLimits): string | null {
       switch (t) {
         case 0xc4:
         case 0xd9:
-          if (pos + 1 > b.length) return 'truncated MessagePack data';
+          if (pos + 1 > b.length) return fail('truncated MessagePack data');
           skip = b[pos]!;
           pos += 1;
           break;
         case 0xc5:
         case 0xda:
-          if (pos + 2 > b.length) return 'truncated MessagePack data';
+          if (pos + 2 > b.length) return fail('truncated MessagePack data');
           skip = (b[pos]! << 8) | b[pos + 1]!;
           pos += 2;
           break;
         case 0xc6:
         case 0xdb:
-          if (pos + 4 > b.length) return 'truncated MessagePack data';
+          if (pos + 4 > b.length) return fail('truncated MessagePack data');
           skip = u32(b, pos);
           pos += 4;
           break;
@@ -78,46 +125,46 @@ export function checkRequest(b: Uint8Array, limits: ScanLimits): string | null {
           skip = 8;
           break;
         case 0xdc:
-          if (pos + 2 > b.length) return 'truncated MessagePack data';
+          if (pos + 2 > b.length) return fail('truncated MessagePack data');
           count = (b[pos]! << 8) | b[pos + 1]!;
           pos += 2;
           break;
         case 0xdd:
-          if (pos + 4 > b.length) return 'truncated MessagePack data';
+          if (pos + 4 > b.length) return fail('truncated MessagePack data');
           count = u32(b, pos);
           pos += 4;
           break;
         case 0xde:
-          if (pos + 2 > b.length) return 'truncated MessagePack data';
+          if (pos + 2 > b.length) return fail('truncated MessagePack data');
           count = ((b[pos]! << 8) | b[pos + 1]!) * 2;
           pos += 2;
           break;
         case 0xdf:
-          if (pos + 4 > b.length) return 'truncated MessagePack data';
+          if (pos + 4 > b.length) return fail('truncated MessagePack data');
           count = u32(b, pos) * 2;
           pos += 4;
           break;
         case 0xc1:
-          return 'invalid MessagePack type byte 0xc1';
+          return fail('invalid MessagePack type byte 0xc1');
         default:
           // 0xc7-0xc9 ext, 0xd4-0xd8 fixext
-          return 'MessagePack extension types are not allowed on the client wire';
+          return fail('MessagePack extension types are not allowed on the client wire');
       }
     }
     if (count >= 0) {
       // Every element takes at least one byte: a count beyond the bytes left is a lie.
-      if (count > b.length - pos) return 'declared length exceeds the message';
+      if (count > b.length - pos) return fail('declared length exceeds the message');
       if (count > 0) {
-        if (pending.length >= limits.maxDepth) return `nesting deeper than ${limits.maxDepth}`;
+        if (pending.length >= limits.maxDepth) return fail(`nesting deeper than ${limits.maxDepth}`);
         pending.push(count);
       }
     } else {
-      if (skip > b.length - pos) return 'declared length exceeds the message';
+      if (skip > b.length - pos) return fail('declared length exceeds the message');
       pos += skip;
     }
   }
-  if (pos !== b.length) return 'trailing bytes after the MessagePack map';
-  return null;
+  if (pos !== b.length) return fail('trailing bytes after the MessagePack map');
+  return { problem: null, idAt, fields };
 }
 
 function u32(b: Uint8Array, pos: number): number {
@@ -194,6 +241,99 @@ function shortKey(b: Uint8Array, pos: number): { key: string; next: number } | n
   let key = '';
   for (let i = 0; i < len; i++) key += String.fromCharCode(b[start + i]!);
   return { key, next: start + len };
+}
+
+const encodedKeys = new WeakMap<readonly string[], Uint8Array[]>();
+
+/** Which of `wanted` (short ASCII names) the fixstr / str8 key at `pos` is, compared byte by byte; else null. */
+function matchKey(b: Uint8Array, pos: number, wanted: readonly string[]): string | null {
+  let keys = encodedKeys.get(wanted);
+  if (keys === undefined) encodedKeys.set(wanted, (keys = wanted.map((w) => new TextEncoder().encode(w))));
+  const t = b[pos];
+  let len: number;
+  let start = pos + 1;
+  if (t !== undefined && t >= 0xa0 && t <= 0xbf) len = t & 0x1f;
+  else if (t === 0xd9) {
+    len = b[pos + 1] ?? -1;
+    start = pos + 2;
+  } else return null;
+  outer: for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (key.length !== len || start + len > b.length) continue;
+    for (let i = 0; i < len; i++) if (b[start + i] !== key[i]) continue outer;
+    return wanted[k]!;
+  }
+  return null;
+}
+
+/** Whether the value at `pos` is the string "id" (fixstr or str8). */
+function isIdKey(b: Uint8Array, pos: number): boolean {
+  if (b[pos] === 0xa2) return b[pos + 1] === 0x69 && b[pos + 2] === 0x64;
+  return b[pos] === 0xd9 && b[pos + 1] === 2 && b[pos + 2] === 0x69 && b[pos + 3] === 0x64;
+}
+
+const utf8 = new TextDecoder();
+/** Longest id string accepted, in UTF-16 units (as `readId` counts), and in bytes. */
+export const MAX_ID_CHARS = 64;
+const MAX_ID_BYTES = MAX_ID_CHARS * 4;
+
+/** The string at `pos` if it is one of at most `maxBytes` bytes (decoded in place), else null. */
+export function readStringAt(b: Uint8Array, pos: number, maxBytes: number): string | null {
+  const t = b[pos];
+  if (pos < 0 || t === undefined) return null;
+  let len = -1;
+  let start = pos + 1;
+  if (t >= 0xa0 && t <= 0xbf) len = t & 0x1f;
+  else if (t === 0xd9 && pos + 1 < b.length) {
+    len = b[pos + 1]!;
+    start = pos + 2;
+  } else if (t === 0xda && pos + 2 < b.length) {
+    len = (b[pos + 1]! << 8) | b[pos + 2]!;
+    start = pos + 3;
+  } else if (t === 0xdb && pos + 4 < b.length) {
+    len = u32(b, pos + 1);
+    start = pos + 5;
+  }
+  if (len < 0 || len > maxBytes || start + len > b.length) return null;
+  return utf8.decode(b.subarray(start, start + len));
+}
+
+/**
+ * A request id read straight from the bytes at `pos` (-1: none) without decoding anything
+ * else: an unsigned safe integer, or a string of 1-64 characters; null for any other value
+ * (deep arrays, maps, long strings, extensions, truncated data). Constant work.
+ */
+export function readIdAt(b: Uint8Array, pos: number): number | string | null {
+  const t = b[pos];
+  if (pos < 0 || t === undefined) return null;
+  if ((t >= 0xa0 && t <= 0xbf) || (t >= 0xd9 && t <= 0xdb)) {
+    const s = readStringAt(b, pos, MAX_ID_BYTES);
+    return s !== null && s.length > 0 && s.length <= MAX_ID_CHARS ? s : null;
+  }
+  let v: number | boolean | null;
+  try {
+    v = readScalar(b, pos);
+  } catch {
+    return null; // truncated
+  }
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
+}
+
+/** What the value at `pos` is, for an error message, without decoding it. */
+export function describeAt(b: Uint8Array, pos: number): string {
+  const t = b[pos];
+  if (t === undefined) return 'nothing';
+  if (t === 0xc0) return 'null';
+  if ((t >= 0x90 && t <= 0x9f) || t === 0xdc || t === 0xdd) return 'an array';
+  if ((t >= 0x80 && t <= 0x8f) || t === 0xde || t === 0xdf) return 'a map';
+  if (t >= 0xc4 && t <= 0xc6) return 'binary';
+  const s = readStringAt(b, pos, 1 << 30);
+  if (s !== null) return s.length > 40 ? `a string of ${s.length} characters` : JSON.stringify(s);
+  try {
+    return String(readScalar(b, pos));
+  } catch {
+    return 'truncated data';
+  }
 }
 
 /** Reads an integer, float or boolean scalar at `pos`; null for any other type (RangeError if truncated). */

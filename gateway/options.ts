@@ -3,6 +3,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
+import { isIP } from 'node:net';
+import { normalizeOrigin } from './auth.js';
 import type { GatewayLogger } from './logger.js';
 import { silentLogger } from './logger.js';
 
@@ -19,8 +21,16 @@ export interface GatewayOptions {
   token?: string | null;
   /** Require the token for reading too (list, get, entities, stats, join, subscribe, input, HTTP GET /api/*, /metrics). Default false. */
   readNeedsToken?: boolean;
-  /** Browser origins allowed to open a WebSocket: a list of exact origins, or "*". Default: same origin as the Host header. Clients without an Origin header are always allowed. */
+  /** Browser origins allowed to open a WebSocket: a list of exact origins (scheme://host[:port]), or "*". Default: same origin (see publicOrigin). Clients without an Origin header are always allowed. */
   allowedOrigins?: readonly string[] | '*';
+  /** The origin browsers load the pages from, e.g. "https://game.example.com" (behind a proxy). Default null: `http://<Host>` when Host is localhost or an IP literal. */
+  publicOrigin?: string | null;
+  /** Open WebSockets per client IP (IPv6: per /64); more → HTTP 429 CONNECTION_LIMIT. 0 = no limit. Default 64. */
+  maxConnectionsPerIp?: number;
+  /** Addresses the per-IP limit does not count. Default ["127.0.0.1", "::1"]. */
+  connectionLimitExempt?: readonly string[];
+  /** Players (connections sending inputs as themselves) per realm; more → PLAYER_LIMIT. Default 200. */
+  maxPlayersPerRealm?: number;
   /** Largest WebSocket message accepted, in bytes; bigger closes the connection with 1009. Default 64 KiB. */
   maxPayloadBytes?: number;
   /** Largest HTTP request body, in bytes. Default 1 MiB. */
@@ -32,7 +42,7 @@ export interface GatewayOptions {
   /** Per-connection token bucket: messages per second, and burst. Defaults 100 and 200. */
   ratePerSec?: number;
   rateBurst?: number;
-  /** Rejected (rate-limited) messages in a row before the connection is closed with 4029. Default 200. */
+  /** Rate-limited messages outstanding (each a strike, fading at ratePerSec per second) before close 4029. Default 200. */
   rateCloseAfter?: number;
   /** Undecodable/invalid messages in a row before the connection is closed with 4002. Default 20. */
   badFramesCloseAfter?: number;
@@ -66,6 +76,10 @@ export interface ResolvedGatewayOptions {
   readonly token: string | null;
   readonly readNeedsToken: boolean;
   readonly allowedOrigins: readonly string[] | '*' | 'same-origin';
+  readonly publicOrigin: string | null;
+  readonly maxConnectionsPerIp: number;
+  readonly connectionLimitExempt: readonly string[];
+  readonly maxPlayersPerRealm: number;
   readonly maxPayloadBytes: number;
   readonly maxHttpBodyBytes: number;
   readonly maxDepth: number;
@@ -90,7 +104,8 @@ export interface ResolvedGatewayOptions {
 export const MIN_TOKEN_LENGTH = 16;
 
 const KNOWN = [
-  'port', 'host', 'token', 'readNeedsToken', 'allowedOrigins', 'maxPayloadBytes', 'maxHttpBodyBytes', 'maxDepth',
+  'port', 'host', 'token', 'readNeedsToken', 'allowedOrigins', 'publicOrigin', 'maxConnectionsPerIp', 'connectionLimitExempt',
+  'maxPlayersPerRealm', 'maxPayloadBytes', 'maxHttpBodyBytes', 'maxDepth',
   'maxItems', 'ratePerSec', 'rateBurst', 'rateCloseAfter', 'badFramesCloseAfter', 'idleTimeoutMs',
   'maxBackpressureBytes', 'slowClientMs', 'maxJoins', 'maxTopics', 'keyframeCacheBytes', 'maxEventPushesPerTick',
   'sweepMs', 'publicDir', 'defaultMetrics', 'logger',
@@ -152,9 +167,17 @@ export function resolveGatewayOptions(input: GatewayOptions | undefined, env: No
   if (o.allowedOrigins !== undefined) {
     const a = o.allowedOrigins;
     if (a === '*') allowedOrigins = '*';
-    else if (Array.isArray(a) && a.every((x) => typeof x === 'string' && /^https?:\/\/[^/\s]+$/.test(x))) {
-      allowedOrigins = Object.freeze(a.map((x: string) => x.toLowerCase()));
+    else if (Array.isArray(a) && a.every((x) => typeof x === 'string' && /^https?:\/\/[^/\s]+$/.test(x) && normalizeOrigin(x) !== null)) {
+      allowedOrigins = Object.freeze(a.map((x: string) => normalizeOrigin(x)!));
     } else fail('allowedOrigins', a, '"*" or a list of origins like "https://game.example.com"');
+  }
+  const po = o.publicOrigin ?? null;
+  if (po !== null && (typeof po !== 'string' || !/^https?:\/\/[^/\s]+$/.test(po) || normalizeOrigin(po) === null)) {
+    fail('publicOrigin', po, 'an origin like "https://game.example.com", or null');
+  }
+  const exempt = o.connectionLimitExempt ?? ['127.0.0.1', '::1'];
+  if (!Array.isArray(exempt) || !exempt.every((x) => typeof x === 'string' && isIP(x.replace(/^\[|\]$/g, '')) !== 0)) {
+    fail('connectionLimitExempt', exempt, 'a list of IP addresses');
   }
 
   const publicDir = o.publicDir === undefined ? defaultPublicDir() : o.publicDir;
@@ -174,6 +197,10 @@ export function resolveGatewayOptions(input: GatewayOptions | undefined, env: No
     token: token as string | null,
     readNeedsToken: bool(o, 'readNeedsToken', false),
     allowedOrigins,
+    publicOrigin: po === null ? null : normalizeOrigin(po),
+    maxConnectionsPerIp: int(o, 'maxConnectionsPerIp', 64, 0, 10_000_000),
+    connectionLimitExempt: Object.freeze([...(exempt as string[])]),
+    maxPlayersPerRealm: int(o, 'maxPlayersPerRealm', 200, 1, 10_000_000),
     maxPayloadBytes: int(o, 'maxPayloadBytes', 64 * 1024, 1024, 64 << 20),
     maxHttpBodyBytes: int(o, 'maxHttpBodyBytes', 1 << 20, 1024, 64 << 20),
     maxDepth: int(o, 'maxDepth', 32, 2, 1000),

@@ -5,6 +5,8 @@ import type { ControlTickInfo, RoutedEvent } from '../engine/index.js';
 import type { RealmChange } from '../engine/index.js';
 import { Topic, type EventPush, type RegistryPush, type TickPush } from '../protocol/wire.js';
 import { decode, encode } from './codec.js';
+import type { Conn } from './connection.js';
+import type { Flow } from './flow.js';
 import { findFields } from './msgpack-scan.js';
 import type { LiveStats } from './stats.js';
 
@@ -60,15 +62,19 @@ export function eventPush(ev: RoutedEvent): Uint8Array {
   return encode(msg);
 }
 
-/** Counts subscribers per push topic so the gateway only does work that someone receives. */
+/**
+ * Subscribers per push topic, so the gateway only does work that someone receives, and checks
+ * each subscriber's backlog before a push is published (flow.ts).
+ */
 export class PushTopics {
-  private readonly counts = new Map<string, number>();
+  private readonly subs = new Map<string, Set<Conn>>();
   private eventTopics = 0;
   private budget = 0;
 
   constructor(
     private readonly app: TemplatedApp,
     private readonly stats: LiveStats,
+    private readonly flow: Flow,
     private readonly maxEventsPerTick: number,
     /** Called when the first event topic appears (true) or the last goes away (false). */
     private readonly onEventInterest: (interested: boolean) => void,
@@ -77,23 +83,29 @@ export class PushTopics {
   }
 
   has(topic: string): boolean {
-    return (this.counts.get(topic) ?? 0) > 0;
+    return (this.subs.get(topic)?.size ?? 0) > 0;
   }
 
-  add(topic: string): void {
-    this.counts.set(topic, (this.counts.get(topic) ?? 0) + 1);
+  add(topic: string, conn: Conn): void {
+    let set = this.subs.get(topic);
+    if (set === undefined) this.subs.set(topic, (set = new Set()));
+    if (set.has(conn)) return;
+    set.add(conn);
     if (isEventTopic(topic) && this.eventTopics++ === 0) this.onEventInterest(true);
   }
 
-  remove(topic: string): void {
-    const n = (this.counts.get(topic) ?? 0) - 1;
-    if (n <= 0) this.counts.delete(topic);
-    else this.counts.set(topic, n);
+  remove(topic: string, conn: Conn): void {
+    const set = this.subs.get(topic);
+    if (set === undefined || !set.delete(conn)) return;
+    if (set.size === 0) this.subs.delete(topic);
     if (isEventTopic(topic) && --this.eventTopics === 0) this.onEventInterest(false);
   }
 
   publish(topic: string, bytes: Uint8Array): void {
-    if (this.has(topic)) this.app.publish(topic, bytes, true);
+    const set = this.subs.get(topic);
+    if (set === undefined) return;
+    this.flow.beforePush(set, bytes.length);
+    if (set.size > 0) this.app.publish(topic, bytes, true);
   }
 
   newTick(): void {
@@ -117,7 +129,7 @@ export class PushTopics {
     }
     this.budget--;
     const bytes = eventPush(ev);
-    for (const t of topics) this.app.publish(t, bytes, true);
+    for (const t of topics) this.publish(t, bytes);
     this.stats.eventsPushed++;
   }
 }

@@ -25,3 +25,29 @@ export class TokenBucket {
     return true;
   }
 }
+
+/**
+ * Strikes (rate-limited messages) that fade only with time, at `fadePerSec`: accepted messages
+ * do not clear them, so a flood that keeps a few messages getting through is still closed.
+ */
+export class Strikes {
+  private count = 0;
+  private last: number;
+
+  constructor(
+    private readonly fadePerSec: number,
+    now: number,
+  ) {
+    this.last = now;
+  }
+
+  /** Adds one strike; returns the strikes outstanding. */
+  add(now: number): number {
+    const elapsed = now - this.last;
+    if (elapsed > 0) {
+      this.count = Math.max(0, this.count - (elapsed * this.fadePerSec) / 1000);
+      this.last = now;
+    }
+    return ++this.count;
+  }
+}

@@ -1,10 +1,11 @@
-// Turns a decoded MessagePack map into a typed request, or a RequestError with the
-// documented code. Only shapes are checked here; the engine checks meaning (realm ids,
-// registrations, selectors) and answers with its own codes.
+// Turns a MessagePack map (decoded, or its fields read by screen.ts) into a typed request, or
+// a RequestError with the documented code. Only shapes are checked here; the engine checks
+// meaning (realm ids, registrations, selectors) and answers with its own codes.
 import { ErrorCode } from '../protocol/errors.js';
 import type { RealmRegistration } from '../protocol/realm.js';
 import type { Stat7Selector } from '../protocol/stat7.js';
 import { OPS, Topic, type Op, type RequestId, type WireRequest } from '../protocol/wire.js';
+import { MAX_ID_CHARS } from './msgpack-scan.js';
 
 export class RequestError extends Error {
   constructor(
@@ -16,12 +17,17 @@ export class RequestError extends Error {
   }
 }
 
-const MAX_ID_LENGTH = 64;
+const MAX_ID_LENGTH = MAX_ID_CHARS;
 const MAX_NAME = 64;
 const MAX_TOPIC = 128;
 
+/** A field value left undecoded (too big to be what the field wants): only its description is kept. */
+export class Unread {
+  constructor(readonly text: string) {}
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Unread) && !(v instanceof Map);
 }
 
 /** The request id, or null when absent or malformed. */
@@ -34,6 +40,7 @@ export function readId(v: unknown): RequestId | null {
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
+  if (v instanceof Unread) return v.text;
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Uint8Array) return 'binary';
   if (typeof v === 'string') return v.length > 40 ? `a string of ${v.length} characters` : JSON.stringify(v);

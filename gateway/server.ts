@@ -15,6 +15,9 @@ import { PushTopics, registryPush, tickPush } from './pushes.js';
 import { newStats } from './stats.js';
 import { RealmStreams } from './streams.js';
 import { sweep } from './housekeeping.js';
+import { Flow } from './flow.js';
+import { IpLimits } from './ip-limit.js';
+import { RealmPlayers } from './players.js';
 import { wsBehavior } from './ws.js';
 
 export interface Gateway {
@@ -35,13 +38,17 @@ export async function startGateway(engine: Engine, options?: GatewayOptions): Pr
   const app = App();
   const metrics = createMetrics(engine, stats, opts.defaultMetrics);
 
+  const flow = new Flow(opts.maxBackpressureBytes);
   const onRouted = (ev: RoutedEvent): void => pushes.routed(ev);
-  const pushes = new PushTopics(app, stats, opts.maxEventPushesPerTick, (interested) => {
+  const pushes = new PushTopics(app, stats, flow, opts.maxEventPushesPerTick, (interested) => {
     if (interested) engine.on('routed', onRouted);
     else engine.off('routed', onRouted);
   });
-  const streams = new RealmStreams(app, engine, stats, opts.keyframeCacheBytes, log);
-  const ctx: GatewayContext = { engine, app, opts, stats, conns: new Set<Conn>(), streams, pushes, metrics, closing: false };
+  const streams = new RealmStreams(app, engine, stats, opts.keyframeCacheBytes, log, flow);
+  const players = new RealmPlayers(engine, opts.maxPlayersPerRealm, log);
+  const ipLimits = new IpLimits(opts.maxConnectionsPerIp, opts.connectionLimitExempt);
+  const ctx: GatewayContext = { engine, app, opts, stats, conns: new Set<Conn>(), streams, pushes, flow, players, ipLimits, metrics, closing: false };
+  flow.attach(ctx);
 
   const onState = (realm: string, bytes: Uint8Array): void => streams.onState(realm, bytes);
   const onTick = (info: ControlTickInfo): void => {
@@ -54,10 +61,8 @@ export async function startGateway(engine: Engine, options?: GatewayOptions): Pr
     if (change.change === 'unregistered') {
       const left: LeftPush = { op: 'left', realm: change.realmId, reason: 'unregistered' };
       const bytes = encode(left);
-      for (const c of streams.realmGone(change.realmId)) {
-        const ws = c.ws;
-        if (ws !== null) ws.cork(() => ws.send(bytes, true));
-      }
+      players.realmGone(change.realmId);
+      for (const c of streams.realmGone(change.realmId)) flow.send(c, bytes, false);
     }
   };
   engine.on('state', onState);

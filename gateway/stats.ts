@@ -9,6 +9,8 @@ export interface LiveStats {
   framesSent: number;
   framesDropped: number;
   backpressureCloses: number;
+  /** Messages uWS refused at its hard backpressure limit (flow control keeps this at 0). */
+  sendDrops: number;
   eventsPushed: number;
   eventsDropped: number;
   /** Error replies by code (WebSocket and HTTP). */
@@ -29,6 +31,7 @@ export function newStats(): LiveStats {
     framesSent: 0,
     framesDropped: 0,
     backpressureCloses: 0,
+    sendDrops: 0,
     eventsPushed: 0,
     eventsDropped: 0,
     errors: new Map(),

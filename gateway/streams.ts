@@ -6,6 +6,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Engine } from '../engine/index.js';
 import type { Conn } from './connection.js';
+import type { Flow } from './flow.js';
 import type { GatewayLogger } from './logger.js';
 import type { EntityView, StateFrame } from '../protocol/realm.js';
 import { decode, encode } from './codec.js';
@@ -46,6 +47,7 @@ export class RealmStreams {
     private readonly stats: LiveStats,
     private readonly cacheLimit: number,
     private readonly log: GatewayLogger,
+    private readonly flow: Flow,
   ) {}
 
   get size(): number {
@@ -142,10 +144,12 @@ export class RealmStreams {
       }
       s.lastSeq = head.seq;
     }
+    // Members this frame would take over the soft backpressure limit stop receiving state frames first.
+    const recipients = this.flow.beforeState(s.members, bytes.length);
     this.app.publish(s.topic, bytes, true);
     s.published++;
     this.stats.framesPublished++;
-    this.stats.framesSent += s.members.size;
+    this.stats.framesSent += recipients;
   }
 
   /**
@@ -179,6 +183,8 @@ export class RealmStreams {
     const ws = conn.ws;
     const missed = this.settleMissed(conn);
     for (const realm of conn.realms) {
+      // A picture did not fit: lagging again, every realm is resent on the next drain.
+      if (conn.lagging) break;
       const s = this.streams.get(realm);
       if (s === undefined) continue;
       ws?.subscribe(s.topic);
@@ -234,18 +240,13 @@ export class RealmStreams {
   }
 
   private bringUpToDate(conn: Conn, s: Stream): void {
-    const ws = conn.ws;
-    if (ws === null) return;
+    if (conn.ws === null || conn.lagging) return;
     if (s.deltas.length >= COMPACT_AFTER_DELTAS) this.compact(s);
     const key = s.key;
     if (key !== null && this.cacheLimit > 0) {
-      const deltas = s.deltas;
-      ws.cork(() => {
-        let dropped = ws.send(key, true) === 2;
-        for (const d of deltas) if (ws.send(d, true) === 2) dropped = true;
-        this.stats.framesSent += 1 + deltas.length;
-        if (dropped) this.stats.framesDropped++;
-      });
+      const frames = [key, ...s.deltas];
+      // Not fitting makes the connection lag: it gets the picture when it drains.
+      if (this.flow.sendPicture(conn, frames)) this.stats.framesSent += frames.length;
       return;
     }
     const now = Date.now();

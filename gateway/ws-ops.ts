@@ -6,14 +6,21 @@ import { tokenMatches } from './auth.js';
 import type { Conn } from './connection.js';
 import { gatewayStats, type GatewayContext } from './context.js';
 
-export function checkAccess(ctx: GatewayContext, conn: Conn, op: WireRequest['op']): void {
+/** Why `conn` may not run `op` (UNAUTHORIZED), or null. */
+export function accessError(ctx: GatewayContext, conn: Conn, op: WireRequest['op']): TickverseError | null {
   const access = OP_ACCESS[op];
-  if (access === Access.OPEN || conn.authed) return;
+  if (access === Access.OPEN || conn.authed) return null;
   if (access === Access.ADMIN) {
-    if (ctx.opts.token === null) throw new TickverseError(ErrorCode.UNAUTHORIZED, `"${op}" is disabled: this server has no token configured`);
-    throw new TickverseError(ErrorCode.UNAUTHORIZED, `"${op}" needs a token: send {op: "auth", token} first`);
+    if (ctx.opts.token === null) return new TickverseError(ErrorCode.UNAUTHORIZED, `"${op}" is disabled: this server has no token configured`);
+    return new TickverseError(ErrorCode.UNAUTHORIZED, `"${op}" needs a token: send {op: "auth", token} first`);
   }
-  if (ctx.opts.readNeedsToken) throw new TickverseError(ErrorCode.UNAUTHORIZED, `"${op}" needs a token on this server: send {op: "auth", token} first`);
+  if (ctx.opts.readNeedsToken) return new TickverseError(ErrorCode.UNAUTHORIZED, `"${op}" needs a token on this server: send {op: "auth", token} first`);
+  return null;
+}
+
+export function checkAccess(ctx: GatewayContext, conn: Conn, op: WireRequest['op']): void {
+  const e = accessError(ctx, conn, op);
+  if (e !== null) throw e;
 }
 
 export function engineStatsView(ctx: GatewayContext): ResultMap['stats']['engine'] {
@@ -68,7 +75,7 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
       for (const t of fresh) {
         conn.topics.add(t);
         conn.ws?.subscribe(t);
-        ctx.pushes.add(t);
+        ctx.pushes.add(t, conn);
       }
       return { topics: [...conn.topics] };
     }
@@ -76,7 +83,7 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
       for (const t of req.topics) {
         if (!conn.topics.delete(t)) continue;
         conn.ws?.unsubscribe(t);
-        ctx.pushes.remove(t);
+        ctx.pushes.remove(t, conn);
       }
       return { topics: [...conn.topics] };
     case 'join': {
@@ -93,9 +100,14 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
     }
     case 'leave':
       ctx.streams.leave(conn, req.realm);
+      ctx.players.leave(conn, req.realm);
       return { realm: req.realm };
     case 'input':
-      return whenDurable(engine.input(req.realm, conn.authed && req.player !== undefined ? req.player : conn.session, req.data), null);
+      // A game server (authenticated) may speak for named players; anyone else is its own player, counted per realm.
+      // The realm is checked first: `data` is decoded only when the engine takes it (screen.ts).
+      engine.get(req.realm);
+      if (conn.authed && req.player !== undefined) return whenDurable(engine.input(req.realm, req.player, req.data), null);
+      return ctx.players.admit(conn, req.realm, () => whenDurable(engine.input(req.realm, conn.session, req.data), null));
     case 'keyframe':
       if (!conn.realms.has(req.realm)) throw new TickverseError(ErrorCode.BAD_REQUEST, `join realm "${req.realm}" before asking for its keyframe`);
       ctx.streams.keyframe(conn, req.realm);

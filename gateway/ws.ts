@@ -1,17 +1,16 @@
-// The /ws endpoint: upgrade (origin allow-list, optional token), per-connection limits
-// (rate, payload, nesting, bad-frame streaks), decode → validate → run → exactly one reply.
+// The /ws endpoint: upgrade (origin allow-list, per-IP cap, optional token), per-connection
+// limits (rate, payload, nesting, bad-frame streaks), screen → run → exactly one reply.
 import type { HttpRequest, HttpResponse, WebSocket, WebSocketBehavior, us_socket_context_t } from 'uWebSockets.js';
 import { ErrorCode, type ErrorCode as Code } from '../protocol/errors.js';
 import { CloseCode, WIRE_VERSION, type HelloPush, type ReplyError, type ReplyOk, type RequestId } from '../protocol/wire.js';
 import { bearer, originAllowed, tokenMatches } from './auth.js';
 import { newConn, type Conn, type ConnData } from './connection.js';
 import { toWireError, type GatewayContext } from './context.js';
-import { decode, encode } from './codec.js';
-import { checkRequest, findFields } from './msgpack-scan.js';
-import { RequestError, parseRequest, readId } from './requests.js';
+import { encode } from './codec.js';
+import { peekRequestId, screenRequest } from './screen.js';
 import { bump } from './stats.js';
-import { hardBackpressureLimit, hardPayloadLimit, recover, startLag } from './housekeeping.js';
-import { runOp } from './ws-ops.js';
+import { hardBackpressureLimit, hardPayloadLimit } from './flow.js';
+import { accessError, runOp } from './ws-ops.js';
 
 /** Error lines logged per connection before further ones are only counted. */
 const LOGGED_ERRORS_PER_CONN = 5;
@@ -20,15 +19,9 @@ const badTokens = new WeakSet<Conn>();
 const loggedErrors = new WeakMap<Conn, number>();
 
 export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
-  const { opts, stats } = ctx;
+  const { opts, stats, flow } = ctx;
   const log = opts.logger;
-
-  const send = (conn: Conn, bytes: Uint8Array, corked: boolean): void => {
-    const ws = conn.ws;
-    if (ws === null) return;
-    if (corked) ws.send(bytes, true);
-    else ws.cork(() => ws.send(bytes, true));
-  };
+  const refusedIps = new Set<string>();
 
   const replyError = (conn: Conn, id: RequestId | null, code: Code, message: string, corked: boolean): void => {
     bump(stats.errors, code);
@@ -37,7 +30,7 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
     if (n <= LOGGED_ERRORS_PER_CONN) log.warn({ session: conn.session, id, code, error: message }, 'request failed');
     else if (n === LOGGED_ERRORS_PER_CONN + 1) log.warn({ session: conn.session }, 'further request errors on this connection are counted, not logged');
     const msg: ReplyError = { op: 'reply', id, ok: false, error: { code, message } };
-    send(conn, encode(msg), corked);
+    flow.send(conn, encode(msg), corked);
   };
 
   const replyOk = (conn: Conn, id: RequestId, result: unknown, corked: boolean): void => {
@@ -50,7 +43,7 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
       replyError(conn, id, ErrorCode.INTERNAL, 'internal error', corked);
       return;
     }
-    send(conn, bytes, corked);
+    flow.send(conn, bytes, corked);
   };
 
   const close = (conn: Conn, code: number, reason: string): void => {
@@ -70,20 +63,19 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
     replyError(conn, id, code, message, true);
   };
 
-  const peekId = (bytes: Uint8Array): RequestId | null => {
-    try {
-      const f = findFields(bytes, ['id'] as const);
-      if (f?.id === undefined) return null;
-      return readId(decode(bytes.subarray(f.id[0], f.id[1])));
-    } catch {
-      return null;
-    }
+  const refuse = (res: HttpResponse, status: string, code: Code, message: string): void => {
+    bump(stats.http, status.slice(0, 3));
+    bump(stats.errors, code);
+    res.cork(() => {
+      res.writeStatus(status).writeHeader('content-type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify({ error: { code, message } }));
+    });
   };
 
   return {
     // Hard limits in uWS, above ours: a message between the two gets a clean 1009 close from
-    // us; beyond the hard one uWS drops the connection. State frames stop at our soft
-    // backpressure limit, so the hard one still leaves room for replies and close frames.
+    // us; beyond the hard one uWS drops the connection. Sends are checked against the hard
+    // backpressure limit before they are made (flow.ts), so uWS never has to drop one.
     maxPayloadLength: hardPayloadLimit(opts.maxPayloadBytes),
     maxBackpressure: hardBackpressureLimit(opts.maxBackpressureBytes),
     closeOnBackpressureLimit: false,
@@ -104,14 +96,22 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
         res.writeStatus('503 Service Unavailable').end('shutting down');
         return;
       }
-      if (!originAllowed(origin, host, opts.allowedOrigins)) {
+      if (!originAllowed(origin, host, opts.allowedOrigins, opts.publicOrigin)) {
         bump(stats.http, '403');
         log.warn({ remote, origin }, 'websocket origin refused');
         res.writeStatus('403 Forbidden').writeHeader('content-type', 'text/plain').end('origin not allowed');
         return;
       }
+      const ipKey = ctx.ipLimits.keyFor(remote);
+      if (!ctx.ipLimits.admits(ipKey)) {
+        // Logged once per address until its connections drop below the cap.
+        if (!refusedIps.has(ipKey!)) log.warn({ remote, open: ctx.ipLimits.count(ipKey!) }, 'websocket refused: per-IP connection limit');
+        refusedIps.add(ipKey!);
+        refuse(res, '429 Too Many Requests', ErrorCode.CONNECTION_LIMIT, `this address already has ${opts.maxConnectionsPerIp} connections open`);
+        return;
+      }
       const authed = given !== null && tokenMatches(given, opts.token);
-      const conn = newConn(remote, origin, authed, opts.ratePerSec, opts.rateBurst, Date.now());
+      const conn = newConn({ remote, ipKey, origin, authed, ratePerSec: opts.ratePerSec, rateBurst: opts.rateBurst, now: Date.now() });
       if (given !== null && !authed) badTokens.add(conn);
       res.upgrade<ConnData>({ conn }, key, protocol, extensions, context);
     },
@@ -120,6 +120,7 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
       const conn = ws.getUserData().conn;
       conn.ws = ws;
       ctx.conns.add(conn);
+      ctx.ipLimits.opened(conn.ipKey);
       stats.connections++;
       stats.connectionsOpened++;
       if (badTokens.has(conn)) {
@@ -146,7 +147,7 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
           idleTimeoutMs: opts.idleTimeoutMs,
         },
       };
-      ws.send(encode(hello), true);
+      flow.send(conn, encode(hello), true);
     },
 
     message(ws: WebSocket<ConnData>, message: ArrayBuffer, isBinary: boolean) {
@@ -161,46 +162,30 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
         close(conn, CloseCode.MESSAGE_TOO_BIG, `message of ${message.byteLength} bytes; the limit is ${opts.maxPayloadBytes}`);
         return;
       }
-      // Copy: uWS neuters the ArrayBuffer when this callback returns.
-      const bytes = new Uint8Array(message.slice(0));
+      // A view, valid during this callback only: screenRequest copies what outlives it.
+      const bytes = new Uint8Array(message);
       if (!conn.bucket.take(now)) {
-        if (++conn.rateStrikes > opts.rateCloseAfter) {
+        // Strikes fade with time only, so a flood that gets a message through now and then is still closed.
+        if (conn.strikes.add(now) > opts.rateCloseAfter) {
           bump(stats.errors, ErrorCode.RATE_LIMITED);
           close(conn, CloseCode.RATE_LIMITED, 'rate limit exceeded');
         } else {
-          replyError(conn, isBinary ? peekId(bytes) : null, ErrorCode.RATE_LIMITED, `more than ${opts.ratePerSec} messages/s (burst ${opts.rateBurst}); message ignored`, true);
+          const id = peekRequestId(bytes, isBinary, opts);
+          replyError(conn, id, ErrorCode.RATE_LIMITED, `more than ${opts.ratePerSec} messages/s (burst ${opts.rateBurst}); message ignored`, true);
         }
         return;
       }
-      conn.rateStrikes = 0;
       if (ctx.closing) {
-        replyError(conn, peekId(bytes), ErrorCode.ENGINE_STOPPED, 'the server is shutting down', true);
+        replyError(conn, peekRequestId(bytes, isBinary, opts), ErrorCode.ENGINE_STOPPED, 'the server is shutting down', true);
         return;
       }
-      if (!isBinary) {
-        badInput(conn, null, ErrorCode.BAD_FRAME, 'messages must be binary MessagePack, not text');
+      const screened = screenRequest(bytes, isBinary, opts, (op) => accessError(ctx, conn, op));
+      if (!screened.ok) {
+        if (screened.bad) badInput(conn, screened.id, screened.code, screened.message);
+        else replyError(conn, screened.id, screened.code, screened.message, true);
         return;
       }
-      const problem = checkRequest(bytes, opts);
-      if (problem !== null) {
-        badInput(conn, peekId(bytes), ErrorCode.BAD_FRAME, problem);
-        return;
-      }
-      let value: unknown;
-      try {
-        value = decode(bytes);
-      } catch (e) {
-        badInput(conn, null, ErrorCode.BAD_FRAME, `malformed MessagePack: ${(e as Error).message}`);
-        return;
-      }
-      let req;
-      try {
-        req = parseRequest(value);
-      } catch (e) {
-        const err = e instanceof RequestError ? e : new RequestError(null, ErrorCode.BAD_REQUEST, 'invalid request');
-        badInput(conn, err.id, err.code, err.message);
-        return;
-      }
+      const req = screened.req;
       conn.badFrames = 0;
       const id = req.id;
       let out;
@@ -225,16 +210,17 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
     },
 
     dropped(ws: WebSocket<ConnData>) {
-      // Over the hard limit (uWS refused a message): count it, and stop state frames if not yet done.
+      // uWS refused a message at its hard limit: flow control should have prevented it.
       const conn = ws.getUserData().conn;
       conn.framesDropped++;
       stats.framesDropped++;
-      if (!conn.lagging) startLag(ctx, conn, ws.getBufferedAmount(), Date.now());
+      stats.sendDrops++;
+      if (!conn.lagging) flow.startLag(conn, ws.getBufferedAmount());
     },
 
     drain(ws: WebSocket<ConnData>) {
       const conn = ws.getUserData().conn;
-      if (conn.lagging && ws.getBufferedAmount() < opts.maxBackpressureBytes / 2) recover(ctx, conn);
+      if (conn.lagging && ws.getBufferedAmount() < opts.maxBackpressureBytes / 2) flow.recover(conn);
     },
 
     pong(ws: WebSocket<ConnData>) {
@@ -247,6 +233,8 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
       const conn = ws.getUserData().conn;
       conn.ws = null;
       ctx.conns.delete(conn);
+      ctx.ipLimits.closed(conn.ipKey);
+      if (conn.ipKey !== null && ctx.ipLimits.admits(conn.ipKey)) refusedIps.delete(conn.ipKey);
       stats.connections--;
       if (conn.lagging) {
         conn.lagging = false;
@@ -254,7 +242,8 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
         stats.lagging--;
       }
       ctx.streams.dropConn(conn);
-      for (const t of conn.topics) ctx.pushes.remove(t);
+      ctx.players.dropConn(conn);
+      for (const t of conn.topics) ctx.pushes.remove(t, conn);
       conn.topics.clear();
       const reason = conn.closeReason ?? (code === CloseCode.NORMAL || code === CloseCode.GOING_AWAY ? 'client' : code === CloseCode.MESSAGE_TOO_BIG ? 'message too big' : `client code ${code}`);
       bump(stats.closes, reason);

@@ -7,7 +7,8 @@ import { OPS, OP_ACCESS } from '../protocol/wire.js';
 import { resolveGatewayOptions } from '../gateway/options.js';
 import { checkRequest, findFields, peekStateFrame, skipValue } from '../gateway/msgpack-scan.js';
 import { parseRequest, RequestError, validTopic } from '../gateway/requests.js';
-import { TokenBucket } from '../gateway/rate-limit.js';
+import { Strikes, TokenBucket } from '../gateway/rate-limit.js';
+import { IpLimits, normalizeIp } from '../gateway/ip-limit.js';
 import { bearer, originAllowed, tokenMatches } from '../gateway/auth.js';
 import { eventPush } from '../gateway/pushes.js';
 import { createLogger, prettyLine } from '../gateway/logger.js';
@@ -122,6 +123,32 @@ describe('request parsing', () => {
   });
 });
 
+describe('per-IP keys and strikes', () => {
+  it('normalises addresses: IPv4-mapped IPv6 is IPv4, IPv6 counts per /64, exemptions match any spelling', () => {
+    const l = new IpLimits(2, ['127.0.0.1', '::1']);
+    expect(normalizeIp('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(normalizeIp('0000:0000:0000:0000:0000:ffff:0a01:0203')).toBe('10.1.2.3');
+    expect(l.keyFor('2001:db8:0:1::5')).toBe(l.keyFor('2001:0db8:0000:0001:ffff::9'));
+    expect(l.keyFor('2001:db8:0:2::5')).not.toBe(l.keyFor('2001:db8:0:1::5'));
+    expect(l.keyFor('0000:0000:0000:0000:0000:0000:0000:0001')).toBeNull();
+    expect(l.keyFor('127.0.0.1')).toBeNull();
+    const k = l.keyFor('10.0.0.1');
+    l.opened(k);
+    l.opened(k);
+    expect(l.admits(k)).toBe(false);
+    l.closed(k);
+    expect(l.admits(k)).toBe(true);
+    expect(new IpLimits(0, []).keyFor('10.0.0.1')).toBeNull();
+  });
+
+  it('strikes fade with time only', () => {
+    const s = new Strikes(100, 0);
+    for (let i = 1; i <= 50; i++) expect(s.add(0)).toBe(i);
+    expect(s.add(100)).toBeCloseTo(41); // 50 - 10 faded + 1
+    expect(s.add(10_000)).toBe(1);
+  });
+});
+
 describe('limits and auth helpers', () => {
   it('token bucket: burst, then the sustained rate', () => {
     const b = new TokenBucket(10, 3, 0);
@@ -140,9 +167,19 @@ describe('limits and auth helpers', () => {
     expect(bearer(`Bearer ${token}`)).toBe(token);
     expect(bearer('Basic abc')).toBeNull();
     expect(originAllowed('', 'h:1', 'same-origin')).toBe(true);
-    expect(originAllowed('http://h:1', 'h:1', 'same-origin')).toBe(true);
-    expect(originAllowed('http://evil:1', 'h:1', 'same-origin')).toBe(false);
-    expect(originAllowed('not a url', 'h:1', 'same-origin')).toBe(false);
+    // Same origin: full origins compared; Host trusted only when it is an address, not a name.
+    expect(originAllowed('http://10.0.0.5:1', '10.0.0.5:1', 'same-origin')).toBe(true);
+    expect(originAllowed('http://localhost:8000', 'LOCALHOST:8000', 'same-origin')).toBe(true);
+    expect(originAllowed('http://[::1]:8000', '[::1]:8000', 'same-origin')).toBe(true);
+    expect(originAllowed('http://10.0.0.5', '10.0.0.5:80', 'same-origin')).toBe(true);
+    expect(originAllowed('https://10.0.0.5:1', '10.0.0.5:1', 'same-origin')).toBe(false);
+    expect(originAllowed('http://h:1', 'h:1', 'same-origin')).toBe(false);
+    expect(originAllowed('http://evil:1', '10.0.0.5:1', 'same-origin')).toBe(false);
+    expect(originAllowed('not a url', '10.0.0.5:1', 'same-origin')).toBe(false);
+    expect(originAllowed('https://h.example', 'whatever', 'same-origin', 'https://h.example')).toBe(true);
+    expect(originAllowed('http://h.example', 'h.example', 'same-origin', 'https://h.example')).toBe(false);
+    expect(originAllowed('https://a.example:443', 'h', ['https://a.example'])).toBe(true);
+    expect(originAllowed('http://a.example', 'h', ['https://a.example'])).toBe(false);
     expect(originAllowed('https://A.example', 'h', ['https://a.example'])).toBe(true);
     expect(originAllowed('https://b.example', 'h', ['https://a.example'])).toBe(false);
     expect(originAllowed('https://b.example', 'h', '*')).toBe(true);

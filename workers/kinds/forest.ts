@@ -1,7 +1,7 @@
 // The forest: deer and wolves wander; when a wolf comes close to a deer the forest sends a
 // rumour to the tavern; the merchant passes through and heads back to the tavern.
 import { defineKind } from '../realm.js';
-import { arrive, bump, makeNpc, nextRealm, note, npcWorldParts, wander, type NpcWorld } from './npc-world.js';
+import { arrive, bump, makeNpc, maxPlayersParam, nextRealm, note, npcWorldParts, wander, type NpcWorld } from './npc-world.js';
 
 export default defineKind<NpcWorld>({
   name: 'forest',
@@ -9,7 +9,7 @@ export default defineKind<NpcWorld>({
   create(params, ctx) {
     const deer = typeof params.deer === 'number' ? Math.min(1000, Math.max(0, params.deer)) : 8;
     const wolves = typeof params.wolves === 'number' ? Math.min(1000, Math.max(0, params.wolves)) : 3;
-    const w: NpcWorld = { width: 60, height: 40, npcs: [], counters: {}, log: [], next: nextRealm(params, 'tavern'), nextKnown: true };
+    const w: NpcWorld = { width: 60, height: 40, npcs: [], counters: {}, log: [], next: nextRealm(params, 'tavern'), nextKnown: true, maxPlayers: maxPlayersParam(params) };
     for (let i = 0; i < deer; i++) w.npcs.push(makeNpc(ctx, w, `deer-${i}`, 'npc', `Deer ${i + 1}`, 'grazing'));
     for (let i = 0; i < wolves; i++) w.npcs.push(makeNpc(ctx, w, `wolf-${i}`, 'npc', `Wolf ${i + 1}`, 'prowling'));
     return w;

@@ -25,6 +25,8 @@ export interface NpcWorld {
   next: string | null;
   /** Whether `next` has said hello (it exists and runs). */
   nextKnown: boolean;
+  /** Most player entities (absent in worlds saved before it existed: the default). */
+  maxPlayers?: number;
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
@@ -97,24 +99,45 @@ export function cloneWorld(w: NpcWorld): Json {
   return JSON.parse(JSON.stringify(w)) as Json;
 }
 
-/** Applies a player's input: {move: {id, dx, dy}} nudges an entity, {say: text} adds a log line. */
+/** Player entities a world holds at most (kind param `maxPlayers`); beyond, new players get none. */
+export const DEFAULT_MAX_PLAYERS = 200;
+
+/** The `maxPlayers` kind parameter, clamped; stored in the world so restores keep it. */
+export function maxPlayersParam(params: Record<string, unknown>): number {
+  const v = params.maxPlayers;
+  return typeof v === 'number' && Number.isFinite(v) ? Math.min(10_000, Math.max(0, Math.floor(v))) : DEFAULT_MAX_PLAYERS;
+}
+
+/**
+ * Applies a player's input. A player acts only on its own entity, `player:<player>` (created by
+ * its first move, while the world has fewer than `maxPlayers`): {move: {id?, dx, dy}} nudges it
+ * (another id is ignored: NPCs and other players are not the player's to move), {say: text} adds
+ * a log line, {leave: true} removes it (the gateway sends that when the player leaves).
+ */
 export function applyInput(w: NpcWorld, player: string, data: Json): void {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
   const d = data as Record<string, Json>;
+  const own = `player:${player}`;
   const move = d.move;
   if (typeof move === 'object' && move !== null && !Array.isArray(move)) {
     const m = move as Record<string, Json>;
-    let n = w.npcs.find((e) => e.id === m.id);
-    if (n === undefined && m.id === `player:${player}`) {
-      n = { id: `player:${player}`, kind: 'player', name: player, x: w.width / 2, y: w.height / 2, vx: 0, vy: 0, mood: 'curious', timer: 0 };
-      w.npcs.push(n);
-    }
-    if (n !== undefined && typeof m.dx === 'number' && typeof m.dy === 'number') {
-      n.x = Math.min(w.width, Math.max(0, round2(n.x + Math.max(-5, Math.min(5, m.dx)))));
-      n.y = Math.min(w.height, Math.max(0, round2(n.y + Math.max(-5, Math.min(5, m.dy)))));
+    if (m.id === undefined || m.id === own) {
+      let n = w.npcs.find((e) => e.id === own);
+      if (n === undefined && w.npcs.filter((e) => e.kind === 'player').length < (w.maxPlayers ?? DEFAULT_MAX_PLAYERS)) {
+        n = { id: own, kind: 'player', name: player, x: w.width / 2, y: w.height / 2, vx: 0, vy: 0, mood: 'curious', timer: 0 };
+        w.npcs.push(n);
+      }
+      if (n !== undefined && typeof m.dx === 'number' && typeof m.dy === 'number') {
+        n.x = Math.min(w.width, Math.max(0, round2(n.x + Math.max(-5, Math.min(5, m.dx)))));
+        n.y = Math.min(w.height, Math.max(0, round2(n.y + Math.max(-5, Math.min(5, m.dy)))));
+      }
     }
   }
   if (typeof d.say === 'string') note(w, `${player}: ${d.say.slice(0, 200)}`);
+  if (d.leave === true) {
+    const i = w.npcs.findIndex((e) => e.id === own);
+    if (i >= 0) w.npcs.splice(i, 1);
+  }
 }
 
 /** Places an entity that arrived by transfer at (x, y); ignores anything that is not an NPC. */

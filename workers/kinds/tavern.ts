@@ -1,7 +1,7 @@
 // The tavern: patrons and a barkeep wander; a travelling merchant visits, then leaves for
 // the forest (an entity transfer); rumours from the forest change the patrons' mood.
 import { defineKind } from '../realm.js';
-import { arrive, bump, makeNpc, nextRealm, note, npcWorldParts, wander, type NpcWorld } from './npc-world.js';
+import { arrive, bump, makeNpc, maxPlayersParam, nextRealm, note, npcWorldParts, wander, type NpcWorld } from './npc-world.js';
 
 const PATRON_MOODS = ['cheerful', 'thirsty', 'gossiping', 'sleepy'];
 
@@ -10,7 +10,7 @@ export default defineKind<NpcWorld>({
   subscribes: ['rumor', 'bell'],
   create(params, ctx) {
     const patrons = typeof params.patrons === 'number' ? Math.min(1000, Math.max(0, params.patrons)) : 6;
-    const w: NpcWorld = { width: 20, height: 12, npcs: [], counters: {}, log: [], next: nextRealm(params, 'forest'), nextKnown: false };
+    const w: NpcWorld = { width: 20, height: 12, npcs: [], counters: {}, log: [], next: nextRealm(params, 'forest'), nextKnown: false, maxPlayers: maxPlayersParam(params) };
     w.npcs.push(makeNpc(ctx, w, 'barkeep', 'npc', 'Barkeep Brannoc', 'busy'));
     for (let i = 0; i < patrons; i++) {
       const mood = PATRON_MOODS[Math.floor(ctx.random() * PATRON_MOODS.length)] ?? 'cheerful';
