@@ -1,4 +1,5 @@
 // Token and origin checks shared by the WebSocket and HTTP sides.
+import { normalizeOrigin } from './origin.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ResolvedGatewayOptions } from './options.js';
 
@@ -14,17 +15,6 @@ export function tokenMatches(given: unknown, expected: string | null): boolean {
 export function bearer(header: string): string | null {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m === null ? null : m[1]!;
-}
-
-/** `scheme://host[:port]` of a URL or Origin header (lower case, default port dropped), or null. */
-export function normalizeOrigin(value: string): string | null {
-  try {
-    const u = new URL(value);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
-    return u.origin;
-  } catch {
-    return null;
-  }
 }
 
 /** A Host header naming this server by address (localhost or an IP literal): no DNS name to rebind. */

@@ -4,7 +4,15 @@
 // fits (uWS drops any frame, the close frame too, once a buffer is over maxBackpressure).
 import { CloseCode } from '../protocol/wire.js';
 import type { Conn } from './connection.js';
-import type { GatewayContext } from './context.js';
+import type { GatewayLogger } from './logger.js';
+import type { LiveStats } from './stats.js';
+
+/** What flow control needs of the gateway (the context, handed in by attach()). */
+export interface FlowHost {
+  readonly stats: LiveStats;
+  readonly streams: { suspend(conn: Conn): void; resume(conn: Conn): number; settleMissed(conn: Conn): number };
+  readonly opts: { readonly logger: GatewayLogger };
+}
 
 export const hardPayloadLimit = (soft: number): number => soft + (1 << 20);
 export const hardBackpressureLimit = (soft: number): number => soft * 2 + 64 * 1024;
@@ -37,7 +45,7 @@ export function backlog(conn: Conn): number {
 }
 
 export class Flow {
-  private ctx: GatewayContext | null = null;
+  private ctx: FlowHost | null = null;
   readonly soft: number;
   /** The most a backlog may reach through our sends. */
   readonly room: number;
@@ -47,7 +55,7 @@ export class Flow {
     this.room = hardBackpressureLimit(soft) - SEND_RESERVE;
   }
 
-  attach(ctx: GatewayContext): void {
+  attach(ctx: FlowHost): void {
     this.ctx = ctx;
   }
 

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { isIP } from 'node:net';
-import { normalizeOrigin } from './auth.js';
+import { normalizeOrigin } from './origin.js';
 import type { GatewayLogger } from './logger.js';
 import { silentLogger } from './logger.js';
 

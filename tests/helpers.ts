@@ -18,7 +18,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
 }
 
 /** Waits control tick by control tick until `check` holds, failing with `what` after `maxTicks`. */
-export async function untilTick<T>(engine: Engine, what: string, check: () => T | undefined | false, maxTicks = 200): Promise<T> {
+export async function untilTick<T>(engine: Engine, what: string, check: () => T | undefined | false, maxTicks = 5000): Promise<T> {
   const first = engine.controlTick;
   for (let n = first + 1; n <= first + maxTicks; n++) {
     const v = check();

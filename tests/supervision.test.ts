@@ -91,10 +91,11 @@ describe('supervision', () => {
     await engine.onControlTick(engine.controlTick + 3);
     for (let kills = 1; kills <= 3; kills++) {
       engine.killShard(victim.shard);
-      await untilTick(engine, `death ${kills} seen`, () => engine.stats().shardFailures === kills);
-      if (kills < 3) await untilTick(engine, 'victim back', () => engine.get('victim').state === 'running');
+      // Terminating a thread takes a while; max-mode ticks go on meanwhile: poll for longer.
+      await untilTick(engine, `death ${kills} seen`, () => engine.stats().shardFailures === kills, 20_000);
+      if (kills < 3) await untilTick(engine, 'victim back', () => engine.get('victim').state === 'running', 20_000);
     }
-    await untilTick(engine, 'victim failed', () => engine.get('victim').state === 'error');
+    await untilTick(engine, 'victim failed', () => engine.get('victim').state === 'error', 20_000);
     expect(engine.get('victim').error).toMatch(/SHARD_FAILED/);
     expect(engine.stats().shardRestarts).toBe(2);
     const fresh = await engine.register({ realm_id: 'fresh', game_id: 'g', kind: 'tavern' });
