@@ -10,7 +10,7 @@ import type { ControlTickInfo } from '../engine/index.js';
 import { frameRingCrossThread } from './ring.bench.js';
 import { realmHealth, type RealmHealth } from './realm-health.js';
 import { round, summarize, type Summary } from './stats.js';
-import { registerStressRing } from './stress-ring.js';
+import { measureWindow, registerStressRing } from './stress-ring.js';
 
 export interface RoutedScenario {
   realms: number;
@@ -75,16 +75,9 @@ export async function runRouted(sc: RoutedScenario, ring: RingBaseline): Promise
     await registerStressRing(engine, 'routed', sc.realms, { entities: sc.entities, emitEvery: 1 });
     const registerMs = performance.now() - r0;
     await sleep(500); // warm-up
-    const ticks: ControlTickInfo[] = [];
-    const onTick = (t: ControlTickInfo): void => void ticks.push(t);
-    engine.on('controlTick', onTick);
-    const t0 = performance.now();
-    await sleep(sc.seconds * 1000);
-    engine.off('controlTick', onTick);
+    const { ticks, elapsed, sum, busy: busyOf } = await measureWindow(engine, sc.seconds);
     const health = realmHealth(engine);
-    const elapsed = (performance.now() - t0) / 1000;
-    const sum = (f: (t: ControlTickInfo) => number): number => ticks.reduce((a, t) => a + f(t), 0);
-    const busy = Array.from({ length: sc.shards }, (_, s) => sum((t) => t.shards.find((x) => x.shard === s)?.busyMs ?? 0) / (elapsed * 1000));
+    const busy = busyOf(sc.shards);
     const last = ticks[ticks.length - 1];
     const deliveriesPerSec = Math.round(sum((t) => t.deliveries) / elapsed);
     return {

@@ -5,12 +5,11 @@
 // register() issued at once (Promise.all). Goals: control tick p50 < 5 ms with events, < 1 ms
 // without; registration < 3 s.
 import { availableParallelism } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Engine } from '../engine/index.js';
 import type { ControlTickInfo } from '../engine/index.js';
 import { realmHealth, type RealmHealth } from './realm-health.js';
 import { round, summarize, type Summary } from './stats.js';
-import { registerStressRing } from './stress-ring.js';
+import { measureWindow, registerStressRing } from './stress-ring.js';
 
 export interface Tick10kScenario {
   realms: number;
@@ -68,21 +67,10 @@ export async function runTick10k(sc: Tick10kScenario): Promise<Tick10kResult> {
     await registerStressRing(engine, 'tick', sc.realms, { entities: sc.entities, emitEvery });
     const registerMs = performance.now() - r0;
     await engine.onControlTick(engine.controlTick + 2);
-    const ticks: ControlTickInfo[] = [];
-    const stamps: number[] = [];
-    const onTick = (t: ControlTickInfo): void => {
-      ticks.push(t);
-      stamps.push(performance.now());
-    };
-    engine.on('controlTick', onTick);
-    const t0 = performance.now();
-    await sleep(sc.seconds * 1000);
-    engine.off('controlTick', onTick);
+    const { ticks, stamps, elapsed, sum, busy: busyOf } = await measureWindow(engine, sc.seconds);
     const health = realmHealth(engine);
-    const elapsed = (performance.now() - t0) / 1000;
-    const sum = (f: (t: ControlTickInfo) => number): number => ticks.reduce((a, t) => a + f(t), 0);
     const o = engine.options;
-    const busy = Array.from({ length: o.shards }, (_, s) => sum((t) => t.shards.find((x) => x.shard === s)?.busyMs ?? 0) / (elapsed * 1000));
+    const busy = busyOf(o.shards);
     const n = Math.max(1, ticks.length);
     // Rates over first → last control tick of the window (a window's edges would quantise them to whole ticks).
     const spanS = ((stamps[stamps.length - 1] ?? 0) - (stamps[0] ?? 0)) / 1000;
