@@ -19,11 +19,12 @@ export interface RouteTable {
 
 export interface RouteSink {
   /** Writes `src[offset, offset+length)` into `shard`'s in-ring with kind, flags, target and aux patched. */
-  deliver(shard: number, src: Uint8Array, offset: number, length: number, kind: number, flags: number, target: number, aux: number): void;
+  /** False when the shard is too far behind to take it (an event then counts as undeliverable, 'overloaded'). */
+  deliver(shard: number, src: Uint8Array, offset: number, length: number, kind: number, flags: number, target: number, aux: number): boolean;
   /** Observers of routed events (gateway subscribers); built only when someone listens. */
   routed?(frame: Uint8Array, targets: readonly number[], controlTick: number): void;
   /** A unicast event or a transfer that could not go where it was sent. */
-  undeliverable(frame: Uint8Array, reason: 'unknown-realm' | 'not-accepting' | 'bounced', controlTick: number): void;
+  undeliverable(frame: Uint8Array, reason: 'unknown-realm' | 'not-accepting' | 'bounced' | 'overloaded', controlTick: number): void;
 }
 
 export interface RouteResult {
@@ -150,10 +151,7 @@ export class Router {
       if (shard < 0) {
         r.undeliverable++;
         sink.undeliverable(bytes.slice(at, at + length), shard === -1 ? 'unknown-realm' : 'not-accepting', controlTick);
-      } else {
-        sink.deliver(shard, bytes, at, length, FrameKind.DELIVER_EVENT, flags, target, controlTick);
-        r.deliveries++;
-      }
+      } else this.deliverEvent(bytes, at, length, shard, flags, target, controlTick, sink, r);
       if (sink.routed !== undefined) sink.routed(bytes.slice(at, at + length), shard < 0 ? [] : [target], controlTick);
       return;
     }
@@ -166,12 +164,23 @@ export class Router {
       if (slot === source && source !== EXTERNAL_SOURCE) continue;
       if (only !== null && !only(slot)) continue;
       const shard = this.table.shardOf(slot);
-      if (shard < 0) continue;
-      sink.deliver(shard, bytes, at, length, FrameKind.DELIVER_EVENT, flags, slot, controlTick);
-      r.deliveries++;
+      if (shard < 0 || !this.deliverEvent(bytes, at, length, shard, flags, slot, controlTick, sink, r)) continue;
       if (observed) delivered.push(slot);
     }
     if (observed) sink.routed!(bytes.slice(at, at + length), delivered.slice(), controlTick);
+  }
+
+  private deliverEvent(bytes: Uint8Array, at: number, length: number, shard: number, flags: number, slot: number, controlTick: number, sink: RouteSink, r: RouteResult): boolean {
+    if (sink.deliver(shard, bytes, at, length, FrameKind.DELIVER_EVENT, flags, slot, controlTick)) {
+      r.deliveries++;
+      return true;
+    }
+    // The target's shard is more than its backlog limit behind: reported, never dropped silently.
+    r.undeliverable++;
+    const copy = bytes.slice(at, at + length);
+    new DataView(copy.buffer).setUint32(FrameHeader.TARGET, slot, true);
+    sink.undeliverable(copy, 'overloaded', controlTick);
+    return false;
   }
 
   private transfer(bytes: Uint8Array, view: DataView, at: number, length: number, controlTick: number, sink: RouteSink, r: RouteResult): void {

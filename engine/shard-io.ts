@@ -128,10 +128,11 @@ export class ShardIo {
     }
   }
 
-  /** A routed delivery, written into the in-ring in place (a dead shard's realms catch up from the log instead). */
-  deliver(shard: number, src: Uint8Array, offset: number, length: number, kind: number, flags: number, target: number, aux: number): void {
+  /** A routed delivery, written into the in-ring in place (a dead shard's realms catch up from the log instead).
+   *  False when the shard's in-ring and its backlog (16 × the ring) are full: events only, transfers always go. */
+  deliver(shard: number, src: Uint8Array, offset: number, length: number, kind: number, flags: number, target: number, aux: number): boolean {
     const link = this.pool.links[shard]!;
-    if (link.alive) link.writer.sendPatched(src, offset, length, kind, flags, target, aux);
+    return !link.alive || link.writer.sendPatched(src, offset, length, kind, flags, target, aux, kind === FrameKind.DELIVER_EVENT);
   }
 
   /** Makes the routed deliveries visible to the shards (one release store per ring). */

@@ -55,7 +55,7 @@ export class ShardPool {
       shard,
       inRing,
       outRing: FrameRing.create(this.opts.ringBytes),
-      writer: new FrameWriter(inRing),
+      writer: Object.assign(new FrameWriter(inRing), { backlogLimit: 16 * this.opts.ringBytes }),
       alive: false,
       task: null,
       abort: new AbortController(),

@@ -147,7 +147,10 @@ export class Supervisor {
   private catchUp(shard: number, since: number, mine: Map<number, number>): void {
     const d = this.durability;
     const sink: RouteSink = {
-      deliver: (sh, src, offset, length, kind, flags, target, aux) => this.io.queueFrame(sh, patched(src, offset, length, kind, flags, target, aux)),
+      deliver: (sh, src, offset, length, kind, flags, target, aux) => {
+        this.io.queueFrame(sh, patched(src, offset, length, kind, flags, target, aux));
+        return true;
+      },
       undeliverable: () => undefined,
     };
     let replayed = 0;

@@ -194,8 +194,9 @@ export interface UndeliverableReport {
   to: string;
   type: string | null;
   entity: string | null;
-  /** unknown-realm: no such realm; not-accepting: it is failed or offline; bounced: the entity went back to its source. */
-  reason: 'unknown-realm' | 'not-accepting' | 'bounced';
+  /** unknown-realm: no such realm; not-accepting: it is failed or offline; bounced: the entity went back to its source;
+   *  overloaded: the target's shard is more than its backlog limit (16 × ringBytes) behind. */
+  reason: 'unknown-realm' | 'not-accepting' | 'bounced' | 'overloaded';
 }
 
 export interface EngineEvents {

@@ -9,6 +9,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export class FrameWriter {
   private readonly backlog: Uint8Array[] = [];
+  /** Bytes waiting in the backlog, and the most that bounded frames may make it (sendPatched). */
+  private backlogBytes = 0;
+  backlogLimit = Number.POSITIVE_INFINITY;
   private head = 0;
   lossyDropped = 0;
 
@@ -37,14 +40,14 @@ export class FrameWriter {
     const frame = new Uint8Array(FrameHeader.SIZE + payload.length);
     writeHeader(new DataView(frame.buffer), 0, fields);
     frame.set(payload, FrameHeader.SIZE);
-    this.backlog.push(frame);
+    this.keep(frame);
   }
 
   /** A complete frame (header included); must arrive, in order. The writer may keep the array. */
   sendFrame(frame: Uint8Array): void {
     if (frame.length > this.ring.maxFrame()) throw new RangeError(`frame of ${frame.length} bytes exceeds the ring's limit of ${this.ring.maxFrame()}`);
     if (this.backlogLength === 0 && this.ring.push(frame)) return;
-    this.backlog.push(frame);
+    this.keep(frame);
   }
 
   /**
@@ -52,12 +55,14 @@ export class FrameWriter {
    * written into the ring in place (the router's deliveries: no allocation unless the ring is full).
    * Visible to the consumer after publish() (or the next write that publishes).
    */
-  sendPatched(src: Uint8Array, offset: number, length: number, kind: number, flags: number, target: number, aux: number): void {
+  sendPatched(src: Uint8Array, offset: number, length: number, kind: number, flags: number, target: number, aux: number, bounded = false): boolean {
     let bytes: Uint8Array;
     let at: number;
     const direct = this.backlogLength === 0 && length <= this.ring.maxFrame() && (at = this.ring.reserve(length)) >= 0;
     if (direct) bytes = this.ring.bytes;
     else {
+      // The ring is full: a bounded frame beyond the backlog's limit is refused (the caller reports it).
+      if (bounded && this.backlogBytes + length > this.backlogLimit) return false;
       if (length > this.ring.maxFrame()) throw new RangeError(`frame of ${length} bytes exceeds the ring's limit of ${this.ring.maxFrame()}`);
       bytes = new Uint8Array(length);
       at = 0;
@@ -76,7 +81,13 @@ export class FrameWriter {
     bytes[a + 2] = (aux >>> 16) & 0xff;
     bytes[a + 3] = (aux >>> 24) & 0xff;
     if (direct) this.ring.commitLazy();
-    else this.backlog.push(bytes);
+    else this.keep(bytes);
+    return true;
+  }
+
+  private keep(frame: Uint8Array): void {
+    this.backlog.push(frame);
+    this.backlogBytes += frame.length;
   }
 
   /** Makes what sendPatched() wrote visible to the consumer. */
@@ -95,10 +106,13 @@ export class FrameWriter {
   flush(): boolean {
     this.ring.publish();
     while (this.head < this.backlog.length) {
-      if (!this.ring.push(this.backlog[this.head]!)) break;
+      const frame = this.backlog[this.head]!;
+      if (!this.ring.push(frame)) break;
+      this.backlogBytes -= frame.length;
       this.head++;
     }
     if (this.head === this.backlog.length) {
+      this.backlogBytes = 0;
       this.backlog.length = 0;
       this.head = 0;
       return true;

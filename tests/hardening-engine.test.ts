@@ -96,4 +96,24 @@ describe('hardening: realm state and hooks', () => {
     const backup = await engine.backup(join(await mkdtemp(join(tmpdir(), 'tv-bk-')), 'b.tvsnap'));
     expect(backup.realms).toBe(2);
   });
+
+  it('bounds the backlog of deliveries to a shard that is far behind: the excess is reported, never silently dropped', async () => {
+    // 4 KiB rings: a shard's backlog is capped at 16 × 4 KiB of events.
+    const engine = await startEngine({ shards: 1, mode: 'max', ringBytes: 4096, maxPayloadBytes: 256, kindModules: kinds });
+    await engine.register({ realm_id: 'sink', game_id: 'h', kind: 'probe', params: { keep: false } });
+    const lost: { reason: string; to: string }[] = [];
+    engine.on('undeliverable', (u) => lost.push(u));
+    const n = 3000; // ~3000 × 60 B ≈ 180 KB in one control tick: more than ring + backlog
+    let last = 0;
+    for (let i = 0; i < n; i++) last = engine.publish({ type: 'flood', to: 'sink', data: i }).controlTick;
+    await engine.onControlTick(last);
+    await untilTick(engine, 'the backlog drains', () => engine.get('sink').eventsIn + lost.length === n || undefined, 20_000);
+    expect(lost.length).toBeGreaterThan(0);
+    expect(lost.every((u) => u.reason === 'overloaded' && u.to === 'sink')).toBe(true);
+    expect(engine.stats().eventsUndeliverable).toBe(lost.length);
+    // What was accepted arrived, in order.
+    const state = (await engine.snapshot('sink')) as { data: { count: number; outOfOrder: number } };
+    expect(state.data.count).toBe(n - lost.length);
+    expect(state.data.outOfOrder).toBe(0);
+  });
 });
