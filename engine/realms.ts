@@ -4,7 +4,7 @@
 // here through ShardIoHandler calls; changes go up through `onChange`.
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { FrameKind } from '../protocol/frames.js';
-import { encodeBody } from '../protocol/codec.js';
+import { decode, encodeBody } from '../protocol/codec.js';
 import { REALM_STATES, type RealmInfo, type RealmState } from '../protocol/realm.js';
 import { matchesSelector } from '../protocol/stat7.js';
 import type { HelloPayload, RealmStatePayload } from '../protocol/shard-messages.js';
@@ -272,7 +272,9 @@ export class Realms implements RouteTable {
 }
 
 function snapshotSubs(snapshot: unknown): string[] {
-  const subs = (snapshot as { subs?: unknown } | null)?.subs;
+  // Snapshots hold the host envelope as the shard's MessagePack bytes (older files: the object).
+  const env = snapshot instanceof Uint8Array ? decode<{ subs?: unknown }>(snapshot) : (snapshot as { subs?: unknown } | null);
+  const subs = env?.subs;
   return Array.isArray(subs) ? subs.filter((s): s is string => typeof s === 'string') : [];
 }
 

@@ -115,8 +115,9 @@ export class Router {
       }
       const dest = view.getUint32(at + FrameHeader.TARGET, true);
       const source = view.getUint32(at + FrameHeader.SOURCE, true);
-      const arrived = view.getUint8(at + FrameHeader.FLAGS) === TransferFlag.ARRIVE;
-      if (arrived && only(source)) drop(source, frames.subarray(at, at + length));
+      // A bounced transfer went out and back: the source's snapshot already holds the entity.
+      if (view.getUint8(at + FrameHeader.FLAGS) !== TransferFlag.ARRIVE) continue;
+      if (only(source)) drop(source, frames.subarray(at, at + length));
       const shard = this.table.shardOf(dest);
       if (only(dest) && shard >= 0) {
         sink.deliver(shard, frames, at, length, FrameKind.DELIVER_TRANSFER, view.getUint8(at + FrameHeader.FLAGS), dest, controlTick);

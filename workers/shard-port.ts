@@ -75,10 +75,10 @@ export class ShardPort implements RealmPort {
       target = slot;
     } else if (opts.selector !== undefined) {
       flags = TargetKind.SELECTOR;
-      target = this.selectorHash(opts.selector);
+      target = this.selectorHash(opts.selector, host.slot);
     } else {
       flags = TargetKind.BROADCAST;
-      target = this.typeHash(opts.type);
+      target = this.typeHash(opts.type, host.slot);
     }
     host.seq++;
     host.eventsOut++;
@@ -87,28 +87,29 @@ export class ShardPort implements RealmPort {
 
   subscribe(host: RealmHost, type: string, on: boolean): void {
     const kind = on ? FrameKind.SUBSCRIBE : FrameKind.UNSUBSCRIBE;
-    this.outbox.send(this.fields(kind, 0, host.slot, this.typeHash(type)), encodeBody(kind, { type }));
+    this.outbox.send(this.fields(kind, 0, host.slot, this.typeHash(type, host.slot)), encodeBody(kind, { type }));
   }
 
   /** The 32-bit id of an event type; the first use is reported (TYPE_DEF) so the engine can refuse collisions. */
-  typeHash(type: string): number {
+  /** `slot`: the realm using it, named in the report so a collision fails that realm. */
+  typeHash(type: string, slot: number): number {
     const hash = fnv1a(type);
     const known = this.types.get(hash);
     if (known === type) return hash;
     if (known !== undefined) throw new RangeError(`${ErrorCode.HASH_COLLISION}: event type "${type}" has the same 32-bit id as "${known}"`);
     this.types.set(hash, type);
-    this.outbox.send(this.fields(FrameKind.TYPE_DEF, 0, 0, hash), encodeBody(FrameKind.TYPE_DEF, { type }));
+    this.outbox.send(this.fields(FrameKind.TYPE_DEF, 0, slot, hash), encodeBody(FrameKind.TYPE_DEF, { type }));
     return hash;
   }
 
-  selectorHash(selector: Stat7Selector): number {
+  selectorHash(selector: Stat7Selector, slot = 0): number {
     const canonical = canonicalSelector(selector);
     const hash = selectorHash(selector);
     const known = this.selectors.get(hash);
     if (known === canonical) return hash;
     if (known !== undefined) throw new RangeError(`${ErrorCode.HASH_COLLISION}: selector ${canonical} has the same 32-bit id as ${known}`);
     this.selectors.set(hash, canonical);
-    this.outbox.send(this.fields(FrameKind.SELECTOR_DEF, 0, 0, hash), encodeBody(FrameKind.SELECTOR_DEF, { selector: Object.fromEntries(JSON.parse(canonical) as [string, unknown][]) as Stat7Selector }));
+    this.outbox.send(this.fields(FrameKind.SELECTOR_DEF, 0, slot, hash), encodeBody(FrameKind.SELECTOR_DEF, { selector: Object.fromEntries(JSON.parse(canonical) as [string, unknown][]) as Stat7Selector }));
     return hash;
   }
 
