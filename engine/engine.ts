@@ -297,11 +297,7 @@ export class Engine {
     if (typeof player !== 'string' || player.length === 0 || player.length > 128) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'player must be a string of 1-128 characters');
     const body = { player, data: data ?? null };
     const bytes = this.io.encodeBounded(FrameKind.INPUT, body, this.options.maxInputBytes);
-    const size = this.realms.info(rec).stateBytes;
-    if (size !== null && size + bytes.length > this.options.maxRealmStateBytes) {
-      const budget = this.options.maxRealmStateBytes;
-      throw new TickverseError(ErrorCode.REALM_STATE_LIMIT, `realm "${realmId}" holds ${size} bytes of state; this input could take it past its budget of ${budget}`, { budget });
-    }
+    this.realms.checkGrowth(rec, bytes.length, this.options.maxRealmStateBytes);
     this.io.send(rec.shard, FrameKind.INPUT, rec.slot, bytes, booted(rec));
     this.durability.logInput({ tick: this.loop.round, slot: rec.slot, ...body });
     return this.durability.journal({ t: 'input', tick: this.loop.round, realm: realmId, ...body });

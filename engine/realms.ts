@@ -135,6 +135,14 @@ export class Realms implements RouteTable {
     return rec;
   }
 
+  /** Throws REALM_STATE_LIMIT when `bytes` more could take the realm's last measured state past `budget`. */
+  checkGrowth(rec: RealmRecord, bytes: number, budget: number): void {
+    const size = this.io.counters(rec.shard, rec.row, rec.slot)?.stateBytes ?? null;
+    if (size !== null && size + bytes > budget) {
+      throw new TickverseError(ErrorCode.REALM_STATE_LIMIT, `realm "${rec.reg.realmId}" holds ${size} bytes of state; this input could take it past its budget of ${budget}`, { budget });
+    }
+  }
+
   info(rec: RealmRecord): RealmInfo {
     return this.registry.info(rec, this.io.counters(rec.shard, rec.row, rec.slot));
   }

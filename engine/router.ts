@@ -4,7 +4,7 @@
 // shards' in-rings in place, their headers patched there. No payload is decoded and
 // nothing is allocated per delivery. Delivery order is therefore deterministic: (source,
 // sequence) within the tick, whatever the shard layout.
-import { EXTERNAL_SOURCE, FrameHeader, FrameKind, TargetKind } from '../protocol/frames.js';
+import { EXTERNAL_SOURCE, FrameHeader, FrameKind, TargetKind, patchHeader } from '../protocol/frames.js';
 import { TransferFlag } from '../protocol/shard-messages.js';
 import type { LoggedTick, RouteLog } from './route-log.js';
 
@@ -179,7 +179,7 @@ export class Router {
     // The target's shard is more than its backlog limit behind: reported, never dropped silently.
     r.undeliverable++;
     const copy = bytes.slice(at, at + length);
-    new DataView(copy.buffer).setUint32(FrameHeader.TARGET, slot, true);
+    patchHeader(copy, 0, copy[FrameHeader.KIND]!, flags, slot, controlTick);
     sink.undeliverable(copy, 'overloaded', controlTick);
     return false;
   }

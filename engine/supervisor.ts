@@ -3,7 +3,7 @@
 // its params if it was registered after it), then the events, transfers and inputs those
 // realms missed since. With snapshots off there is nothing to restore from: its realms fail.
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
-import { FrameHeader, FrameKind } from '../protocol/frames.js';
+import { FrameHeader, FrameKind, patchHeader } from '../protocol/frames.js';
 import { decodeBody } from '../protocol/codec.js';
 import { nowMs } from './barrier.js';
 import type { Durability } from './durability.js';
@@ -110,7 +110,7 @@ export class Supervisor {
     this.io.failReplies(shard, new TickverseError(ErrorCode.SHARD_FAILED, `shard ${shard} was replaced before answering`));
     this.io.clearQueue(shard);
     this.io.pool.restart(shard, round - 1);
-    this.io.queueFrame(shard, directoryFrame(shard, this.realms.fullDirectory(shard)));
+    this.io.send(shard, FrameKind.DIRECTORY, 0, this.realms.fullDirectory(shard));
     const d = this.durability;
     const since = d.lastSnapshot?.controlTick ?? -1;
     const mine = new Map<number, number>(); // slot → first control tick it must catch up from
@@ -148,7 +148,9 @@ export class Supervisor {
     const d = this.durability;
     const sink: RouteSink = {
       deliver: (sh, src, offset, length, kind, flags, target, aux) => {
-        this.io.queueFrame(sh, patched(src, offset, length, kind, flags, target, aux));
+        const frame = src.slice(offset, offset + length);
+        patchHeader(frame, 0, kind, flags, target, aux);
+        this.io.queueFrame(sh, frame);
         return true;
       },
       undeliverable: () => undefined,
@@ -168,21 +170,3 @@ export class Supervisor {
   }
 }
 
-function directoryFrame(shard: number, payload: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(FrameHeader.SIZE + payload.length);
-  const v = new DataView(frame.buffer);
-  v.setUint8(FrameHeader.KIND, FrameKind.DIRECTORY);
-  v.setUint16(FrameHeader.SHARD, shard, true);
-  frame.set(payload, FrameHeader.SIZE);
-  return frame;
-}
-
-function patched(src: Uint8Array, offset: number, length: number, kind: number, flags: number, target: number, aux: number): Uint8Array {
-  const frame = src.slice(offset, offset + length);
-  const v = new DataView(frame.buffer);
-  v.setUint8(FrameHeader.KIND, kind);
-  v.setUint8(FrameHeader.FLAGS, flags);
-  v.setUint32(FrameHeader.TARGET, target, true);
-  v.setUint32(FrameHeader.AUX, aux, true);
-  return frame;
-}

@@ -2,7 +2,7 @@
 // must arrive; it waits in FIFO order and goes out first on the next flush. Lossy frames
 // (state frames) are written now or counted as dropped, never queued.
 import type { FrameRing } from './ring.js';
-import { FrameHeader, writeHeader, writeHeaderWords, type FrameFields } from './frames.js';
+import { FrameHeader, patchHeader, writeHeader, writeHeaderWords, type FrameFields } from './frames.js';
 
 // Int32 stores are in the platform's byte order; the header is little-endian.
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -68,18 +68,7 @@ export class FrameWriter {
       at = 0;
     }
     bytes.set(src.subarray(offset, offset + length), at!);
-    bytes[at! + FrameHeader.KIND] = kind;
-    bytes[at! + FrameHeader.FLAGS] = flags;
-    const t = at! + FrameHeader.TARGET;
-    bytes[t] = target & 0xff;
-    bytes[t + 1] = (target >>> 8) & 0xff;
-    bytes[t + 2] = (target >>> 16) & 0xff;
-    bytes[t + 3] = (target >>> 24) & 0xff;
-    const a = at! + FrameHeader.AUX;
-    bytes[a] = aux & 0xff;
-    bytes[a + 1] = (aux >>> 8) & 0xff;
-    bytes[a + 2] = (aux >>> 16) & 0xff;
-    bytes[a + 3] = (aux >>> 24) & 0xff;
+    patchHeader(bytes, at!, kind, flags, target, aux);
     if (direct) this.ring.commitLazy();
     else this.keep(bytes);
     return true;

@@ -90,6 +90,22 @@ export function writeHeader(view: DataView, at: number, f: FrameFields): void {
   view.setUint32(at + FrameHeader.AUX, f.aux >>> 0, true);
 }
 
+/** Rewrites a copied frame's kind, flags, target and aux in place (a routed delivery): little-endian, byte by byte. */
+export function patchHeader(bytes: Uint8Array, at: number, kind: number, flags: number, target: number, aux: number): void {
+  bytes[at + FrameHeader.KIND] = kind;
+  bytes[at + FrameHeader.FLAGS] = flags;
+  const t = at + FrameHeader.TARGET;
+  bytes[t] = target & 0xff;
+  bytes[t + 1] = (target >>> 8) & 0xff;
+  bytes[t + 2] = (target >>> 16) & 0xff;
+  bytes[t + 3] = (target >>> 24) & 0xff;
+  const a = at + FrameHeader.AUX;
+  bytes[a] = aux & 0xff;
+  bytes[a + 1] = (aux >>> 8) & 0xff;
+  bytes[a + 2] = (aux >>> 16) & 0xff;
+  bytes[a + 3] = (aux >>> 24) & 0xff;
+}
+
 /** The same header through the ring's Int32 view of its data (`at` is 8-aligned there): one store per word. */
 export function writeHeaderWords(words: Int32Array, at: number, f: FrameFields): void {
   const w = at >> 2;

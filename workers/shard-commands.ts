@@ -146,17 +146,19 @@ export class ShardCommands {
     }
     if (what === 'hash') return this.port.reply(slot, seq, host.hash());
     const result = what === 'snapshot' ? host.snapshot() : host.views();
-    if (what === 'snapshot' && result !== null) {
-      const bytes = encode(result).length;
-      host.stateBytes = bytes;
+    // A snapshot is encoded once: measured against the budget, then sent as these bytes.
+    const encoded = what === 'snapshot' && result !== null ? encode(result) : null;
+    if (encoded !== null) {
+      host.stateBytes = encoded.length;
       // Past the budget: failed, so the multiverse's snapshots keep its last good state and go on.
-      if (bytes > this.maxStateBytes) host.fail(ErrorCode.REALM_STATE_LIMIT, `${ErrorCode.REALM_STATE_LIMIT}: state is ${bytes} bytes; the budget is ${this.maxStateBytes} (maxRealmStateBytes)`);
+      if (encoded.length > this.maxStateBytes) host.fail(ErrorCode.REALM_STATE_LIMIT, `${ErrorCode.REALM_STATE_LIMIT}: state is ${encoded.length} bytes; the budget is ${this.maxStateBytes} (maxRealmStateBytes)`);
     }
     // A kind hook that threw put the realm (only it) in `error`; the question gets the reason.
     if (result === null || host.stateCode === RealmStateCode.error) return this.port.replyError(slot, seq, ErrorCode.REALM_CRASHED, host.error ?? `the ${what} hook failed`);
     // A snapshot travels as the envelope's bytes with its hash in the header: the engine keeps
     // them as they are (no decode per realm per snapshot) and hands them back on restore.
-    this.port.reply(slot, seq, result, what === 'snapshot' ? host.hash() : 0);
+    if (encoded !== null) this.port.replyBytes(slot, seq, encoded, host.hash());
+    else this.port.reply(slot, seq, result);
   }
 
   /** A watched realm's state frame after its step: keyframe or delta, lossy. */

@@ -130,7 +130,11 @@ export class ShardPort implements RealmPort {
 
   /** A reply of any size: larger than one frame, it goes as CHUNK_OUT pieces (stream = request id). */
   reply(slot: number, seq: number, body: unknown, aux = 0): void {
-    const bytes = encode(body);
+    this.replyBytes(slot, seq, encode(body), aux);
+  }
+
+  /** A reply already encoded. */
+  replyBytes(slot: number, seq: number, bytes: Uint8Array, aux = 0): void {
     if (bytes.length <= this.outbox.maxPayload) {
       this.outbox.send(this.fields(FrameKind.REPLY, ReplyFlag.OK, slot, slot, seq, 0, aux), bytes);
       return;
