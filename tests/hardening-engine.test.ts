@@ -77,6 +77,19 @@ describe('hardening: realm state and hooks', () => {
     expect(again.stats().shardFailures).toBe(0);
   });
 
+  it("starts anyway when a realm's kind is gone: that realm comes back failed, with the reason, not lost", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tv-gone-'));
+    const engine = await startEngine({ shards: 1, mode: 'max', dataDir, snapshotEvery: 2, kindModules: kinds });
+    await pair(engine);
+    await engine.onControlTick(engine.controlTick + 4);
+    await engine.stop();
+    // Restarted without the fragile kind module.
+    const again = await startEngine({ shards: 1, mode: 'max', dataDir, snapshotEvery: 2, kindModules: [probeKind] });
+    await untilTick(again, 'the realm of the missing kind failed', () => again.get('f').state === 'error');
+    expect(again.get('f').error).toMatch(/UNKNOWN_KIND/);
+    expect(again.get('f-neighbour').state).toBe('running');
+  });
+
   it.each(['view', 'snapshot', 'tick', 'event'])('a throwing %s hook fails that realm only; its shard and neighbours go on', async (hook) => {
     const engine = await startEngine({ shards: 1, mode: 'max', kindModules: kinds });
     await pair(engine);
