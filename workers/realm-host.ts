@@ -6,7 +6,7 @@ import type { AddRealmPayload } from '../protocol/shard-messages.js';
 import { fnv1a, fnv1aBytes } from '../protocol/frames.js';
 import { SeededRandom } from './random.js';
 import { decode, encode } from '../protocol/codec.js';
-import { ViewTracker } from './view-tracker.js';
+import { Replica } from './replica.js';
 import type { EmitOptions, Json, PlayerInput, RealmContext, RealmEvent, RealmKind } from './realm.js';
 
 /** Where a realm's outgoing traffic goes; implemented by the shard runtime. */
@@ -60,8 +60,10 @@ export class RealmHost {
   grown = 0;
   stateBytes = -1;
   readonly subs = new Set<string>();
-  readonly view = new ViewTracker();
-  watched = false;
+  /** The replicated view while the realm is watched (null otherwise: nothing kept). */
+  replica: Replica | null = null;
+  /** Area-of-interest cell size: the registration's `cell` param, else the kind's schema; 0 = whole-realm streams. */
+  readonly cellSize: number;
   /** Transfers asked for during the round; carried out at its end. */
   readonly outgoing: { entity: string; to: string }[] = [];
   private rng: SeededRandom;
@@ -80,6 +82,8 @@ export class RealmHost {
     this.kind = kind;
     this.stat7 = spec.stat7;
     this.rng = new SeededRandom(spec.seed);
+    const cell = spec.params.cell;
+    this.cellSize = typeof cell === 'number' && cell > 0 && Number.isFinite(cell) ? cell : (kind.schema?.cell ?? 0);
     const host = this;
     this.ctx = {
       realmId: spec.id,
@@ -147,6 +151,7 @@ export class RealmHost {
   }
 
   input(input: PlayerInput): void {
+    this.replica?.track(input.player);
     this.accept({ input });
   }
 
@@ -171,6 +176,36 @@ export class RealmHost {
     } catch {
       return 0;
     }
+  }
+
+  get watched(): boolean {
+    return this.replica !== null;
+  }
+
+  /** Starts (or restarts with keyframes) the state stream; false when the kind's schema is invalid (the realm is now in `error`). */
+  watch(): boolean {
+    if (this.replica !== null) {
+      this.replica.invalidate();
+      return true;
+    }
+    return this.guard(() => {
+      this.replica = new Replica(this.id, this.kind.schema ?? null, this.cellSize);
+    });
+  }
+
+  unwatch(): void {
+    this.replica = null;
+  }
+
+  /** Writes this tick's entities into the replica; false when realm code threw (the realm is now in `error`). */
+  replicate(rep: Replica): boolean {
+    rep.begin();
+    if (this.data === undefined) return true;
+    const kind = this.kind;
+    return this.guard(() => {
+      if (kind.replicate !== undefined) kind.replicate(this.data, rep);
+      else rep.fillViews(kind.view(this.data));
+    });
   }
 
   /** The client view, or null when the kind's view() threw (the realm is now in `error`). */

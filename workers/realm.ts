@@ -2,6 +2,15 @@
 // Realm logic must take time from ctx.tick/ctx.dt and randomness from ctx.random().
 import type { EntityView } from '../protocol/realm.js';
 import type { Stat7, Stat7Selector } from '../protocol/stat7.js';
+import type { ViewSchema } from '../protocol/view-schema.js';
+
+export type { FieldSpec, ViewSchema } from '../protocol/view-schema.js';
+
+/** Where replicate() writes a tick's entities: a row per entity, then its fields by number (schema order). */
+export interface ViewSink {
+  row(id: string, kind: string): number;
+  set(row: number, field: number, value: unknown): void;
+}
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -64,6 +73,10 @@ export interface RealmKind<S = unknown> {
   onEvent(state: S, event: RealmEvent, ctx: RealmContext): void;
   onInput(state: S, input: PlayerInput, ctx: RealmContext): void;
   view(state: S): EntityView[];
+  /** The entity fields clients receive and how each travels (docs/realms.md); omitted = every field of view(), sent as it is. */
+  readonly schema?: ViewSchema;
+  /** Writes the tick's entities straight into the replication columns; omitted = taken from view(). */
+  replicate?(state: S, out: ViewSink): void;
   entityCount(state: S): number;
   snapshot(state: S): Json;
   restore(snapshot: Json): S;

@@ -5,6 +5,7 @@ import { FrameHeader, FrameKind, TargetKind, unhandledKind, type InKind } from '
 import { ChunkAssembler } from '../protocol/chunks.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { decodeBody, encode } from '../protocol/codec.js';
+import { splitBundle } from '../protocol/state-bundle.js';
 import { RealmRow, rowOffset } from '../protocol/stats-table.js';
 import { RealmStateCode } from '../protocol/realm.js';
 import type { QueryWhat } from '../protocol/shard-messages.js';
@@ -85,8 +86,9 @@ export class ShardCommands {
       case FrameKind.KEYFRAME: {
         const host = this.hosts.get(target);
         if (host === undefined) return;
-        if (kind !== FrameKind.UNWATCH) host.view.invalidate();
-        if (kind !== FrameKind.KEYFRAME) host.watched = kind === FrameKind.WATCH;
+        if (kind === FrameKind.UNWATCH) host.unwatch();
+        else if (kind === FrameKind.WATCH) host.watch();
+        else host.replica?.invalidate();
         return;
       }
       case FrameKind.QUERY:
@@ -161,16 +163,19 @@ export class ShardCommands {
     else this.port.reply(slot, seq, result);
   }
 
-  /** A watched realm's state frame after its step: keyframe or delta, lossy. */
+  /** A watched realm's state after its step: the frames of its changed streams, in bundles (lossy). */
   sendState(host: RealmHost): boolean {
-    const views = host.views();
-    if (views === null) return false;
-    const diff = host.view.diff(views);
-    if (diff === null) return false;
-    const frame = { op: 'state', realm: host.id, seq: host.view.seq, tick: host.tick, key: diff.key, ents: diff.ents, gone: diff.gone, at: Date.now() };
-    const ok = this.port.outbox.sendLossy(this.port.fields(FrameKind.STATE, 0, host.slot, host.slot, host.view.seq, host.tick), encode(frame));
-    if (!ok) host.view.invalidate();
-    return ok;
+    const rep = host.replica;
+    if (rep === null || !host.replicate(rep)) return false;
+    const out = rep.frames(host.tick, Date.now());
+    if (out.frames.length === 0 && out.moves.length === 0) return false;
+    let ok = true;
+    for (const b of splitBundle(rep.cellSize, out.frames, out.moves, this.port.outbox.maxPayload)) {
+      // A lost bundle leaves gaps the gateway sees; every stream sends a keyframe next.
+      if (!this.port.outbox.sendLossy(this.port.fields(FrameKind.STATE, 0, host.slot, host.slot, 0, host.tick), b)) ok = false;
+    }
+    if (!ok) rep.invalidate();
+    return true;
   }
 
   /** Transfers asked for during the round leave at its end, each entity exported from its realm. */

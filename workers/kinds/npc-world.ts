@@ -153,9 +153,20 @@ export function arrive(w: NpcWorld, entity: Json, x: number, y: number): Npc | n
 }
 
 /** The parts of the realm contract every NPC-world kind shares. */
-export const npcWorldParts: Pick<RealmKind<NpcWorld>, 'onInput' | 'view' | 'entityCount' | 'snapshot' | 'restore' | 'exportEntity'> = {
+export const npcWorldParts: Pick<RealmKind<NpcWorld>, 'onInput' | 'view' | 'schema' | 'replicate' | 'entityCount' | 'snapshot' | 'restore' | 'exportEntity'> = {
   onInput: (w: NpcWorld, input: PlayerInput) => applyInput(w, input.player, input.data),
   view: npcViews,
+  // Positions are kept to hundredths (round2), so they travel as exact hundredths.
+  schema: { fields: { x: { type: 'fixed', scale: 100 }, y: { type: 'fixed', scale: 100 }, name: { type: 'string' }, mood: { type: 'string' } } },
+  replicate(w, out) {
+    for (const n of w.npcs) {
+      const r = out.row(n.id, n.kind);
+      out.set(r, 0, n.x);
+      out.set(r, 1, n.y);
+      out.set(r, 2, n.name);
+      out.set(r, 3, n.mood);
+    }
+  },
   entityCount: (w: NpcWorld) => w.npcs.length,
   snapshot: cloneWorld,
   restore: (snap: Json) => snap as unknown as NpcWorld,

@@ -14,6 +14,8 @@ interface StressState {
   acc: number;
   peers: number;
   peer: string | null;
+  /** Entity ids, made once when first replicated (not part of the state). */
+  ids?: string[];
 }
 
 
@@ -55,6 +57,17 @@ export default defineKind<StressState>({
     s.peers++;
   },
   onInput() {},
+  // Whole units on the wire, as view() rounds them; a registration's `cell` param turns on area-of-interest cells.
+  schema: { fields: { x: { type: 'int' }, y: { type: 'int' } } },
+  replicate(s, out) {
+    const ids = (s.ids ??= Array.from({ length: s.n }, (_, i) => `e${i}`));
+    const b = s.body;
+    for (let i = 0; i < s.n; i++) {
+      const r = out.row(ids[i]!, 'point');
+      out.set(r, 0, b[i * 4]!);
+      out.set(r, 1, b[i * 4 + 1]!);
+    }
+  },
   view(s): EntityView[] {
     const out: EntityView[] = new Array<EntityView>(s.n);
     for (let i = 0; i < s.n; i++) {

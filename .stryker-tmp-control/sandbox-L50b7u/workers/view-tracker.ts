@@ -1,3 +1,4 @@
+// @ts-nocheck
 // Turns a realm's entity views into keyframes and deltas for its state stream.
 import type { EntityView } from '../protocol/realm.js';
 

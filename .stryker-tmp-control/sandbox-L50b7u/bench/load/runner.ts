@@ -1,0 +1,215 @@
+// @ts-nocheck
+// One target, one scenario: start the server child, connect the clients from the client
+// child processes, warm up, open the measurement window on all of them at once, close it,
+// and turn what they report into figures. Every child is stopped before returning.
+import { availableParallelism } from 'node:os';
+import { round, summarize, type Summary } from '../stats.js';
+import { Child, childScript } from './child.js';
+import { LatencyHistogram } from './histogram.js';
+import { machineTicks } from './proc.js';
+import { realmId } from './ipc.js';
+import type { Progress } from './progress.js';
+import type { ClientWindow, Figures, FromClient, FromServer, ScenarioParams, ServerConfig, ServerWindow, Target, TargetRun, ToClient, ToServer } from './types.js';
+
+type ServerChild = Child<ToServer, FromServer>;
+type ClientChild = Child<ToClient, FromClient>;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits `seconds`, redrawing a bar every quarter second. */
+async function timed(progress: Progress, label: string, seconds: number, status: () => string): Promise<void> {
+  const t0 = performance.now();
+  const total = seconds * 1000;
+  for (;;) {
+    const done = performance.now() - t0;
+    progress.bar(label, done, total, `${Math.min(seconds, done / 1000).toFixed(0)}/${seconds} s${status()}`);
+    if (done >= total) return;
+    await sleep(Math.min(250, total - done));
+  }
+}
+
+/** Client i joins realm i mod R; the clients are cut into contiguous slices, one per process. */
+export function clientSlices(clients: number, realms: number, procs: number): string[][] {
+  const n = Math.max(0, Math.min(procs, clients));
+  const slices: string[][] = [];
+  for (let p = 0; p < n; p++) {
+    const from = Math.floor((p * clients) / n);
+    const to = Math.floor(((p + 1) * clients) / n);
+    const ids: string[] = [];
+    for (let i = from; i < to; i++) ids.push(realmId(i % realms));
+    slices.push(ids);
+  }
+  return slices;
+}
+
+/** Cores the whole machine keeps busy over `ms` (null off Linux). */
+async function machineBusy(ms: number): Promise<number | null> {
+  const a = machineTicks();
+  await sleep(ms);
+  const b = machineTicks();
+  return a === null || b === null || b.total === a.total ? null : ((b.busy - a.busy) / (b.total - a.total)) * availableParallelism();
+}
+
+/** Waits up to `seconds` for the machine to be idle (nothing of ours runs now); returns the last reading. */
+async function waitQuiet(progress: Progress, tag: string, seconds: number): Promise<number | null> {
+  const deadline = performance.now() + seconds * 1000;
+  let busy = await machineBusy(1000);
+  while (busy !== null && busy > QUIET_CORES && performance.now() < deadline) {
+    progress.bar(`${tag}: waiting for a quiet machine`, seconds * 1000 - (deadline - performance.now()), seconds * 1000, `${busy.toFixed(2)} cores busy elsewhere`);
+    busy = await machineBusy(1000);
+  }
+  return busy;
+}
+
+const QUIET_CORES = 0.3;
+/** How far ahead the measurement window is scheduled (time for the IPC messages to arrive). */
+const WINDOW_LEAD_MS = 500;
+
+export async function runTarget(target: Target, p: ScenarioParams, order: number, label: string, progress: Progress, quietSec = 0): Promise<TargetRun> {
+  const tag = `${label} · ${target}`;
+  const idleBefore = quietSec > 0 ? await waitQuiet(progress, tag, quietSec) : null;
+  const cfg: ServerConfig = { target, realms: p.realms, entities: p.entities, shards: p.shards, tickHz: p.tickHz, ticksPerControl: p.ticksPerControl, emitEvery: p.emitEvery };
+  progress.note(`${tag}: starting the server (${p.realms} realms × ${p.entities} entities)`);
+  const server: ServerChild = new Child(`${target} server`, childScript('server-main'), [JSON.stringify(cfg)]);
+  const drivers: ClientChild[] = [];
+  try {
+    const ready = await server.next('ready', 60_000 + p.realms * 20);
+    const slices = clientSlices(p.clients, p.realms, p.clientProcs);
+    const counts = slices.map(() => ({ connected: 0, failed: 0 }));
+    slices.forEach((realms, i) => {
+      const d: ClientChild = new Child(`${target} clients #${i + 1}`, childScript('client-main'));
+      d.onMessage((m) => {
+        if (m.type === 'progress' || m.type === 'connected') counts[i] = { connected: m.connected, failed: m.failed };
+      });
+      d.send({ type: 'connect', slice: { target, url: ready.url, realms, concurrency: p.concurrency } });
+      drivers.push(d);
+    });
+    const joined = Promise.all(drivers.map((d) => d.next('connected', 120_000 + p.clients * 50)));
+    let settled = false;
+    void joined.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    while (!settled) {
+      const c = counts.reduce((a, x) => a + x.connected, 0);
+      const f = counts.reduce((a, x) => a + x.failed, 0);
+      progress.bar(`${tag}: joining`, c + f, p.clients, `${c}/${p.clients} clients${f > 0 ? `, ${f} failed` : ''}`);
+      await sleep(250);
+    }
+    const joins = await joined;
+    const connected = joins.reduce((a, j) => a + j.connected, 0);
+    const failed = joins.reduce((a, j) => a + j.failed, 0);
+    const retries = joins.reduce((a, j) => a + j.retries, 0);
+    if (p.clients > 0 && connected === 0) throw new Error(`${tag}: no client could join: ${joins.flatMap((j) => j.errors).join('; ')}`);
+
+    if (p.warmup > 0) await timed(progress, `${tag}: warm-up`, p.warmup, () => '');
+    // The window is scheduled on the wall clock a moment ahead, so every process opens and closes it at the same instants.
+    const startAt = Date.now() + WINDOW_LEAD_MS;
+    const endAt = startAt + Math.round(p.seconds * 1000);
+    server.send({ type: 'window', startAt, endAt });
+    for (const d of drivers) d.send({ type: 'window', startAt, endAt });
+    await sleep(WINDOW_LEAD_MS);
+    const m0 = machineTicks();
+    await timed(progress, `${tag}: measuring`, p.seconds, () => ` · ${connected} clients`);
+    const m1 = machineTicks();
+    const sw = server.next('window', 60_000);
+    const cws = Promise.all(drivers.map((d) => d.next('window', 60_000)));
+    server.send({ type: 'report' });
+    for (const d of drivers) d.send({ type: 'report' });
+    const serverWindow = (await sw).window;
+    const clientWindows = (await cws).map((m) => m.window);
+    const machineCores = m0 === null || m1 === null || m1.total === m0.total ? null : ((m1.busy - m0.busy) / (m1.total - m0.total)) * availableParallelism();
+    const figures = toFigures(p, serverWindow, clientWindows, connected, machineCores);
+    const notes = notesFor(target, p, figures, serverWindow, failed, joins.flatMap((j) => j.errors));
+    progress.done(
+      `${tag}: ${fmtInt(figures.entityUpdatesDeliveredPerSec)} entity updates/s delivered, ${fmtInt(figures.framesPerSec)} frames/s, ` +
+        `p50/p99 ${figures.latencyMs.p50}/${figures.latencyMs.p99} ms, ${figures.cpuSecPerSimSec} CPU-s per sim-s, peak RSS ${figures.peakRssMiB} MiB`,
+    );
+    if (idleBefore !== null && idleBefore > QUIET_CORES) notes.push(`The machine was not quiet before this run: ${idleBefore.toFixed(2)} cores busy elsewhere after waiting ${quietSec} s.`);
+    return { target, order, rounds: 1, connected, connectFailed: failed, connectRetries: retries, setupMs: ready.setupMs, figures, notes };
+  } finally {
+    for (const d of drivers) d.send({ type: 'close' });
+    await Promise.all(drivers.map((d) => d.stop(5_000)));
+    server.send({ type: 'shutdown' });
+    await server.stop(20_000);
+  }
+}
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function roundSummary(s: Summary, digits = 3): Summary {
+  return { p50: round(s.p50, digits), p99: round(s.p99, digits), max: round(s.max, digits), mean: round(s.mean, digits), n: s.n };
+}
+
+/** `machineCores`: CPU the whole machine used during the window, in cores (null if unknown). */
+export function toFigures(p: ScenarioParams, s: ServerWindow, cws: ClientWindow[], connected: number, machineCores: number | null): Figures {
+  const hist = new LatencyHistogram();
+  let frames = 0;
+  let deltaEntities = 0;
+  let bytes = 0;
+  let clientCpuMs = 0;
+  let clientWallMs = 0;
+  let disconnects = 0;
+  for (const c of cws) {
+    hist.addPairs(c.latency);
+    frames += c.frames;
+    deltaEntities += c.deltaEntities;
+    bytes += c.bytes;
+    clientCpuMs += c.cpuUserMs + c.cpuSystemMs;
+    clientWallMs = Math.max(clientWallMs, c.wallMs);
+    disconnects += c.disconnects;
+  }
+  const wall = (clientWallMs > 0 ? clientWallMs : s.wallMs) / 1000;
+  const serverCores = (s.cpuUserMs + s.cpuSystemMs) / s.wallMs;
+  const simSecondsPerSec = p.realms > 0 ? s.localTicksPerSec / p.realms / p.tickHz : 0;
+  // What the server streamed: each client gets one frame per tick of its realm, at the rate the realms actually ticked.
+  const expectedFrames = connected * (p.realms > 0 ? s.localTicksPerSec / p.realms : p.tickHz) * wall;
+  const mainCores = s.mainThreadCpuMs === null ? null : s.mainThreadCpuMs / s.wallMs;
+  const delivered = deltaEntities / wall;
+  return {
+    controlTickMs: s.controlTickMs === null ? null : roundSummary(summarize(s.controlTickMs)),
+    barrierMs: s.barrierMs === null ? null : roundSummary(summarize(s.barrierMs)),
+    localTicksPerSec: s.localTicksPerSec,
+    entityUpdatesPerSec: s.entityUpdatesPerSec,
+    crossRealmEventsPerSec: s.crossRealmEventsPerSec,
+    framesPerSec: Math.round(frames / wall),
+    entityUpdatesDeliveredPerSec: Math.round(deltaEntities / wall),
+    bytesPerSec: Math.round(bytes / wall),
+    latencyMs: hist.summary(),
+    deliveredRatio: expectedFrames > 0 ? round(frames / expectedFrames, 3) : 0,
+    simSecondsPerSec: round(simSecondsPerSec, 3),
+    cpuSecPerSimSec: simSecondsPerSec > 0 ? round(serverCores / simSecondsPerSec, 3) : 0,
+    serverCores: round(serverCores, 3),
+    clientCores: clientWallMs > 0 ? round(clientCpuMs / clientWallMs, 3) : 0,
+    peakRssMiB: Math.round(s.peakRssBytes / 2 ** 20),
+    eventLoopDelayP99Ms: s.eventLoopDelayMs.p99,
+    framesDropped: s.framesDropped,
+    disconnects,
+    mainThreadCores: mainCores === null ? null : round(mainCores, 3),
+    mainThreadCeiling: mainCores === null || mainCores < 0.01 ? null : Math.round(delivered / mainCores),
+    otherCores: machineCores === null ? null : round(Math.max(0, machineCores - serverCores - (clientWallMs > 0 ? clientCpuMs / clientWallMs : 0)), 2),
+    serverUsPerDeliveredUpdate: deltaEntities > 0 ? round((serverCores * 1e6) / (deltaEntities / wall), 3) : 0,
+  };
+}
+
+function notesFor(target: Target, p: ScenarioParams, f: Figures, s: ServerWindow, failed: number, errors: string[]): string[] {
+  const notes: string[] = [];
+  const cores = availableParallelism();
+  if (failed > 0) notes.push(`${failed} of ${p.clients} clients could not join (${errors.join('; ')}).`);
+  if (f.simSecondsPerSec < 0.9) notes.push(`The server fell behind real time: it simulated ${f.simSecondsPerSec} s per second.`);
+  else if (f.simSecondsPerSec < 0.99) notes.push(`The realms ticked at ${round(f.simSecondsPerSec * p.tickHz, 2)} Hz instead of ${p.tickHz} (the loop drifts).`);
+  if (p.clients > 0 && f.deliveredRatio < 0.95) notes.push(`Clients received ${Math.round(f.deliveredRatio * 100)}% of the frames the server streamed.`);
+  if (s.framesDropped > 0) notes.push(`The gateway skipped ${s.framesDropped.toLocaleString('en-US')} frames to clients over the backpressure limit (they resync from a keyframe).`);
+  if (s.slowClientCloses > 0) notes.push(`${s.slowClientCloses} slow clients were closed (backpressure policy).`);
+  if (f.disconnects > 0) notes.push(`${f.disconnects} clients were disconnected during the window.`);
+  const busy = f.serverCores + f.clientCores + (f.otherCores ?? 0);
+  if (busy > cores * 0.9) {
+    notes.push(
+      `The machine was saturated: server ${f.serverCores} + clients ${f.clientCores}${f.otherCores === null ? '' : ` + other processes ${f.otherCores}`} of ${cores} cores, so latency includes waiting for a CPU.`,
+    );
+  }
+  if (f.otherCores !== null && f.otherCores > 0.25) notes.push(`Other processes on the machine used ${f.otherCores} cores during the window.`);
+  if (p.clientProcs > 0 && f.clientCores > Math.min(p.clientProcs, p.clients) * 0.9) notes.push('The client processes were CPU-bound: latency includes client-side queueing.');
+  if (target === 'colyseus' && f.latencyMs.p99 > 1000) notes.push('Colyseus queues patches for slow clients without limit (no frame skipping), so latency grows with the backlog.');
+  return notes;
+}

@@ -1,0 +1,34 @@
+// @ts-nocheck
+// Engine options from TICKVERSE_* environment variables (docs/configuration.md).
+import { ErrorCode, TickverseError } from '../protocol/errors.js';
+import type { EngineOptions } from './types.js';
+
+function intVar(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new TickverseError(ErrorCode.INVALID_OPTION, `environment variable ${name} must be a number; received ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EngineOptions {
+  const o: EngineOptions = {};
+  const shards = intVar(env, 'TICKVERSE_SHARDS');
+  if (shards !== undefined) o.shards = shards;
+  const mode = env.TICKVERSE_MODE;
+  if (mode !== undefined && mode !== '') o.mode = mode as EngineOptions['mode'];
+  const hz = intVar(env, 'TICKVERSE_TICK_HZ');
+  if (hz !== undefined) o.tickHz = hz;
+  const k = intVar(env, 'TICKVERSE_TICKS_PER_CONTROL');
+  if (k !== undefined) o.ticksPerControl = k;
+  const ring = intVar(env, 'TICKVERSE_RING_BYTES');
+  if (ring !== undefined) o.ringBytes = ring;
+  const snap = intVar(env, 'TICKVERSE_SNAPSHOT_EVERY');
+  if (snap !== undefined) o.snapshotEvery = snap;
+  const backup = intVar(env, 'TICKVERSE_BACKUP_EVERY_MS');
+  if (backup !== undefined) o.backupEveryMs = backup;
+  // TICKVERSE_DATA_DIR=none runs without persistence.
+  const dir = env.TICKVERSE_DATA_DIR;
+  if (dir !== undefined && dir !== '') o.dataDir = dir === 'none' ? null : dir;
+  return o;
+}

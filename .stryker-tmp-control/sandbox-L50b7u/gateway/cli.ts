@@ -1,0 +1,103 @@
+// @ts-nocheck
+// Brings up the whole server from environment variables: an engine with the demo
+// multiverse and the gateway on one port. main.ts calls serveFromEnv(); running this file
+// directly (node dist/gateway/cli.js) does the same. docs/gateway.md lists the variables.
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { Engine } from '../engine/index.js';
+import type { EngineOptions } from '../engine/index.js';
+import { engineOptionsFromEnv } from '../engine/env.js';
+import { DEMO_REALMS } from '../engine/demo.js';
+import { createLogger, type LogFormat } from './logger.js';
+import { startGateway, type Gateway } from './server.js';
+
+export interface Served {
+  engine: Engine;
+  gateway: Gateway;
+  /** Stops the gateway, then the engine. */
+  stop(): Promise<void>;
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`environment variable ${name} must be an integer; received ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** `engineOptions` (e.g. a data directory) override what the environment says. */
+export async function serveFromEnv(env: NodeJS.ProcessEnv = process.env, engineOptions: EngineOptions = {}): Promise<Served> {
+  const fmt = env.TICKVERSE_LOG_FORMAT;
+  const format: LogFormat = fmt === 'json' || fmt === 'pretty' ? fmt : process.stdout.isTTY && env.NODE_ENV !== 'production' ? 'pretty' : 'json';
+  const log = createLogger({ level: env.TICKVERSE_LOG_LEVEL ?? 'info', format });
+
+  let token = env.TICKVERSE_TOKEN;
+  if (token === undefined || token === '') {
+    token = randomBytes(24).toString('base64url');
+    // Logged once, so the operator can use it; set TICKVERSE_TOKEN to choose your own.
+    log.warn({ token }, 'TICKVERSE_TOKEN is not set: generated a random token for this run');
+  }
+
+  // Data in ./data unless TICKVERSE_DATA_DIR says otherwise ("none": no persistence).
+  const engine = new Engine({ dataDir: './data', ...engineOptionsFromEnv(env), ...engineOptions, logger: log.child({ component: 'engine' }) });
+  await engine.start();
+  if (env.TICKVERSE_DEMO !== '0') {
+    // Realms recovered from a data directory are already there.
+    const have = new Set(engine.list().map((r) => r.realmId));
+    await Promise.all(DEMO_REALMS.filter((reg) => !have.has(reg.realm_id)).map((reg) => engine.register(reg)));
+  }
+
+  const origins = env.TICKVERSE_ORIGINS;
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(engine, {
+      port: envInt(env, 'TICKVERSE_PORT') ?? envInt(env, 'PORT') ?? 8000,
+      host: env.TICKVERSE_HOST || env.HOST || '0.0.0.0',
+      token,
+      readNeedsToken: env.TICKVERSE_READ_NEEDS_TOKEN === '1' || env.TICKVERSE_READ_NEEDS_TOKEN === 'true',
+      ...(env.TICKVERSE_PUBLIC_DIR ? { publicDir: env.TICKVERSE_PUBLIC_DIR } : {}),
+      ...(origins !== undefined && origins !== '' ? { allowedOrigins: origins === '*' ? '*' : origins.split(',').map((o) => o.trim()) } : {}),
+      logger: log.child({ component: 'gateway' }),
+    });
+  } catch (e) {
+    await engine.stop();
+    throw e;
+  }
+  log.info({ url: `http://localhost:${gateway.port}/`, ws: `ws://localhost:${gateway.port}/ws` }, 'tickverse is up');
+  return {
+    engine,
+    gateway,
+    async stop() {
+      await gateway.close();
+      await engine.stop();
+    },
+  };
+}
+
+/** Runs until SIGINT/SIGTERM, then shuts down cleanly. */
+export async function main(): Promise<void> {
+  const served = await serveFromEnv();
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: shutting down\n`);
+    served.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`tickverse failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

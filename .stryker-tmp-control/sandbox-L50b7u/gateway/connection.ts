@@ -1,0 +1,89 @@
+// @ts-nocheck
+// Per-connection state, created at the WebSocket upgrade and kept as the uWS user data.
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'uWebSockets.js';
+import { Strikes, TokenBucket } from './rate-limit.js';
+
+export interface Conn {
+  /** Session id: 128 random bits (unguessable); also the player name for unauthenticated inputs. */
+  readonly session: string;
+  readonly remote: string;
+  /** What the per-IP connection limit counts this connection under (null: exempt). */
+  readonly ipKey: string | null;
+  readonly origin: string;
+  readonly openedAt: number;
+  authed: boolean;
+  /** Set on open, cleared on close: never use a uWS socket after its close event. */
+  ws: WebSocket<ConnData> | null;
+  /** Realms joined (state streams) and topics subscribed (pushes). */
+  readonly realms: Set<string>;
+  readonly topics: Set<string>;
+  /** Realms this connection acts in as its own player (it sent them inputs): left on leave/close. */
+  readonly playing: Set<string>;
+  readonly bucket: TokenBucket;
+  /** Rate-limited messages, fading with time; bad messages in a row. */
+  readonly strikes: Strikes;
+  badFrames: number;
+  messages: number;
+  /** Last time anything (a message or a pong) arrived; a ping is sent at half the idle timeout. */
+  lastSeen: number;
+  pinged: boolean;
+  /** Over the backpressure limit: state frames are being skipped for this socket. */
+  lagging: boolean;
+  lagSince: number;
+  /** While lagging: per joined realm, the stream's published count when the connection stopped receiving. */
+  readonly missedFrom: Map<string, number>;
+  framesDropped: number;
+  /** Bytes published to this socket's topics in event-loop turn `queuedTurn` (uWS sends them at the end of the turn). */
+  queued: number;
+  queuedTurn: number;
+  /** Why the server closed it, for the close log line. */
+  closeReason: string | null;
+}
+
+/** What uWS stores per socket. */
+export interface ConnData {
+  conn: Conn;
+}
+
+/** "s" + 22 base64url characters (128 random bits). */
+export const newSessionId = (): string => `s${randomBytes(16).toString('base64url')}`;
+
+export interface ConnInit {
+  remote: string;
+  ipKey: string | null;
+  origin: string;
+  authed: boolean;
+  ratePerSec: number;
+  rateBurst: number;
+  now: number;
+}
+
+export function newConn(o: ConnInit): Conn {
+  return {
+    session: newSessionId(),
+    remote: o.remote,
+    ipKey: o.ipKey,
+    origin: o.origin,
+    openedAt: o.now,
+    authed: o.authed,
+    ws: null,
+    realms: new Set(),
+    topics: new Set(),
+    playing: new Set(),
+    bucket: new TokenBucket(o.ratePerSec, o.rateBurst, o.now),
+    // Strikes fade as fast as the bucket refills: a client sending at more than twice its rate is closed.
+    strikes: new Strikes(o.ratePerSec, o.now),
+    badFrames: 0,
+    messages: 0,
+    lastSeen: o.now,
+    pinged: false,
+    lagging: false,
+    lagSince: 0,
+    missedFrom: new Map(),
+    framesDropped: 0,
+    queued: 0,
+    queuedTurn: -1,
+    closeReason: null,
+  };
+}

@@ -1,0 +1,263 @@
+// @ts-nocheck
+// The /ws endpoint: upgrade (origin allow-list, per-IP cap, optional token), per-connection
+// limits (rate, payload, nesting, bad-frame streaks), screen → run → exactly one reply.
+import type { HttpRequest, HttpResponse, WebSocket, WebSocketBehavior, us_socket_context_t } from 'uWebSockets.js';
+import { ErrorCode, type ErrorCode as Code } from '../protocol/errors.js';
+import { CloseCode, WIRE_VERSION, type HelloPush, type ReplyError, type ReplyOk, type RequestId } from '../protocol/wire.js';
+import { bearer, originAllowed, tokenMatches } from './auth.js';
+import { newConn, type Conn, type ConnData } from './connection.js';
+import { toWireError, type GatewayContext } from './context.js';
+import { encode } from './codec.js';
+import { peekRequestId, screenRequest } from './screen.js';
+import { bump } from './stats.js';
+import { hardBackpressureLimit, hardPayloadLimit } from './flow.js';
+import { accessError, runOp } from './ws-ops.js';
+
+/** Error lines logged per connection before further ones are only counted. */
+const LOGGED_ERRORS_PER_CONN = 5;
+
+const badTokens = new WeakSet<Conn>();
+const loggedErrors = new WeakMap<Conn, number>();
+
+export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
+  const { opts, stats, flow } = ctx;
+  const log = opts.logger;
+  const refusedIps = new Set<string>();
+
+  const replyError = (conn: Conn, id: RequestId | null, code: Code, message: string, corked: boolean): void => {
+    bump(stats.errors, code);
+    const n = (loggedErrors.get(conn) ?? 0) + 1;
+    loggedErrors.set(conn, n);
+    if (n <= LOGGED_ERRORS_PER_CONN) log.warn({ session: conn.session, id, code, error: message }, 'request failed');
+    else if (n === LOGGED_ERRORS_PER_CONN + 1) log.warn({ session: conn.session }, 'further request errors on this connection are counted, not logged');
+    const msg: ReplyError = { op: 'reply', id, ok: false, error: { code, message } };
+    flow.send(conn, encode(msg), corked);
+  };
+
+  const replyOk = (conn: Conn, id: RequestId, result: unknown, corked: boolean): void => {
+    const msg: ReplyOk = { op: 'reply', id, ok: true, result: result ?? null };
+    let bytes: Uint8Array;
+    try {
+      bytes = encode(msg);
+    } catch (e) {
+      log.error({ session: conn.session, id, error: (e as Error).message }, 'cannot encode reply');
+      replyError(conn, id, ErrorCode.INTERNAL, 'internal error', corked);
+      return;
+    }
+    flow.send(conn, bytes, corked);
+  };
+
+  const close = (conn: Conn, code: number, reason: string): void => {
+    const ws = conn.ws;
+    if (ws === null) return;
+    conn.closeReason = reason;
+    ws.end(code, reason);
+  };
+
+  /** A protocol violation: an error reply, or a close when they keep coming. */
+  const badInput = (conn: Conn, id: RequestId | null, code: Code, message: string): void => {
+    if (++conn.badFrames > opts.badFramesCloseAfter) {
+      bump(stats.errors, code);
+      close(conn, CloseCode.BAD_FRAMES, 'too many bad messages');
+      return;
+    }
+    replyError(conn, id, code, message, true);
+  };
+
+  const refuse = (res: HttpResponse, status: string, code: Code, message: string): void => {
+    bump(stats.http, status.slice(0, 3));
+    bump(stats.errors, code);
+    res.cork(() => {
+      res.writeStatus(status).writeHeader('content-type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify({ error: { code, message } }));
+    });
+  };
+
+  return {
+    // Hard limits in uWS, above ours: a message between the two gets a clean 1009 close from
+    // us; beyond the hard one uWS drops the connection. Sends are checked against the hard
+    // backpressure limit before they are made (flow.ts), so uWS never has to drop one.
+    maxPayloadLength: hardPayloadLimit(opts.maxPayloadBytes),
+    maxBackpressure: hardBackpressureLimit(opts.maxBackpressureBytes),
+    closeOnBackpressureLimit: false,
+    // Idle handling is ours (ms resolution, a close code); uWS's own timer is off.
+    idleTimeout: 0,
+    sendPingsAutomatically: false,
+
+    upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t) {
+      const origin = req.getHeader('origin');
+      const host = req.getHeader('host');
+      const key = req.getHeader('sec-websocket-key');
+      // No subprotocols are defined: accept the first one offered, if any (browsers need one echoed).
+      const protocol = req.getHeader('sec-websocket-protocol').split(',')[0]!.trim();
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const given = req.getQuery('token') ?? bearer(req.getHeader('authorization'));
+      const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+      if (ctx.closing) {
+        res.writeStatus('503 Service Unavailable').end('shutting down');
+        return;
+      }
+      if (!originAllowed(origin, host, opts.allowedOrigins, opts.publicOrigin)) {
+        bump(stats.http, '403');
+        log.warn({ remote, origin }, 'websocket origin refused');
+        res.writeStatus('403 Forbidden').writeHeader('content-type', 'text/plain').end('origin not allowed');
+        return;
+      }
+      const ipKey = ctx.ipLimits.keyFor(remote);
+      if (!ctx.ipLimits.admits(ipKey)) {
+        // Logged once per address until its connections drop below the cap.
+        if (!refusedIps.has(ipKey!)) log.warn({ remote, open: ctx.ipLimits.count(ipKey!) }, 'websocket refused: per-IP connection limit');
+        refusedIps.add(ipKey!);
+        refuse(res, '429 Too Many Requests', ErrorCode.CONNECTION_LIMIT, `this address already has ${opts.maxConnectionsPerIp} connections open`);
+        return;
+      }
+      const authed = given !== null && tokenMatches(given, opts.token);
+      const conn = newConn({ remote, ipKey, origin, authed, ratePerSec: opts.ratePerSec, rateBurst: opts.rateBurst, now: Date.now() });
+      if (given !== null && !authed) badTokens.add(conn);
+      res.upgrade<ConnData>({ conn }, key, protocol, extensions, context);
+    },
+
+    open(ws: WebSocket<ConnData>) {
+      const conn = ws.getUserData().conn;
+      conn.ws = ws;
+      ctx.conns.add(conn);
+      ctx.ipLimits.opened(conn.ipKey);
+      stats.connections++;
+      stats.connectionsOpened++;
+      if (badTokens.has(conn)) {
+        log.warn({ session: conn.session, remote: conn.remote }, 'websocket refused: wrong token');
+        close(conn, CloseCode.UNAUTHORIZED, 'wrong token');
+        return;
+      }
+      log.info({ session: conn.session, remote: conn.remote, origin: conn.origin || undefined, authed: conn.authed }, 'websocket open');
+      const hello: HelloPush = {
+        op: 'hello',
+        v: WIRE_VERSION,
+        server: 'tickverse',
+        session: conn.session,
+        authed: conn.authed,
+        readNeedsToken: opts.readNeedsToken,
+        limits: {
+          maxPayloadBytes: opts.maxPayloadBytes,
+          ratePerSec: opts.ratePerSec,
+          rateBurst: opts.rateBurst,
+          maxDepth: opts.maxDepth,
+          maxItems: opts.maxItems,
+          maxJoins: opts.maxJoins,
+          maxTopics: opts.maxTopics,
+          idleTimeoutMs: opts.idleTimeoutMs,
+        },
+      };
+      flow.send(conn, encode(hello), true);
+    },
+
+    message(ws: WebSocket<ConnData>, message: ArrayBuffer, isBinary: boolean) {
+      const conn = ws.getUserData().conn;
+      const now = Date.now();
+      conn.lastSeen = now;
+      conn.pinged = false;
+      conn.messages++;
+      stats.messagesIn++;
+      if (message.byteLength > opts.maxPayloadBytes) {
+        bump(stats.errors, ErrorCode.PAYLOAD_TOO_LARGE);
+        close(conn, CloseCode.MESSAGE_TOO_BIG, `message of ${message.byteLength} bytes; the limit is ${opts.maxPayloadBytes}`);
+        return;
+      }
+      // A view, valid during this callback only: screenRequest copies what outlives it.
+      const bytes = new Uint8Array(message);
+      if (!conn.bucket.take(now)) {
+        // Strikes fade with time only, so a flood that gets a message through now and then is still closed.
+        if (conn.strikes.add(now) > opts.rateCloseAfter) {
+          bump(stats.errors, ErrorCode.RATE_LIMITED);
+          close(conn, CloseCode.RATE_LIMITED, 'rate limit exceeded');
+        } else {
+          const id = peekRequestId(bytes, isBinary, opts);
+          replyError(conn, id, ErrorCode.RATE_LIMITED, `more than ${opts.ratePerSec} messages/s (burst ${opts.rateBurst}); message ignored`, true);
+        }
+        return;
+      }
+      if (ctx.closing) {
+        replyError(conn, peekRequestId(bytes, isBinary, opts), ErrorCode.ENGINE_STOPPED, 'the server is shutting down', true);
+        return;
+      }
+      const screened = screenRequest(bytes, isBinary, opts, (op) => accessError(ctx, conn, op));
+      if (!screened.ok) {
+        if (screened.bad) badInput(conn, screened.id, screened.code, screened.message);
+        else replyError(conn, screened.id, screened.code, screened.message, true);
+        return;
+      }
+      const req = screened.req;
+      conn.badFrames = 0;
+      const id = req.id;
+      let out;
+      try {
+        out = runOp(ctx, conn, req);
+      } catch (e) {
+        const w = toWireError(e);
+        if (w.internal) log.error({ session: conn.session, op: req.op, error: (e as Error)?.stack ?? String(e) }, 'request crashed');
+        replyError(conn, id, w.code, w.message, true);
+        return;
+      }
+      if (out instanceof Promise) {
+        out.then(
+          (result) => replyOk(conn, id, result, false),
+          (e: unknown) => {
+            const w = toWireError(e);
+            if (w.internal) log.error({ session: conn.session, op: req.op, error: (e as Error)?.stack ?? String(e) }, 'request crashed');
+            replyError(conn, id, w.code, w.message, false);
+          },
+        );
+      } else replyOk(conn, id, out, true);
+    },
+
+    dropped(ws: WebSocket<ConnData>) {
+      // uWS refused a message at its hard limit: flow control should have prevented it.
+      const conn = ws.getUserData().conn;
+      conn.framesDropped++;
+      stats.framesDropped++;
+      stats.sendDrops++;
+      if (!conn.lagging) flow.startLag(conn, ws.getBufferedAmount());
+    },
+
+    drain(ws: WebSocket<ConnData>) {
+      const conn = ws.getUserData().conn;
+      if (conn.lagging && ws.getBufferedAmount() < opts.maxBackpressureBytes / 2) flow.recover(conn);
+    },
+
+    pong(ws: WebSocket<ConnData>) {
+      const conn = ws.getUserData().conn;
+      conn.lastSeen = Date.now();
+      conn.pinged = false;
+    },
+
+    close(ws: WebSocket<ConnData>, code: number, message: ArrayBuffer) {
+      const conn = ws.getUserData().conn;
+      conn.ws = null;
+      ctx.conns.delete(conn);
+      ctx.ipLimits.closed(conn.ipKey);
+      if (conn.ipKey !== null && ctx.ipLimits.admits(conn.ipKey)) refusedIps.delete(conn.ipKey);
+      stats.connections--;
+      if (conn.lagging) {
+        conn.lagging = false;
+        conn.missedFrom.clear();
+        stats.lagging--;
+      }
+      ctx.streams.dropConn(conn);
+      ctx.players.dropConn(conn);
+      for (const t of conn.topics) ctx.pushes.remove(t, conn);
+      conn.topics.clear();
+      const reason = conn.closeReason ?? (code === CloseCode.NORMAL || code === CloseCode.GOING_AWAY ? 'client' : code === CloseCode.MESSAGE_TOO_BIG ? 'message too big' : `client code ${code}`);
+      bump(stats.closes, reason);
+      let text = '';
+      try {
+        text = Buffer.from(message).toString('utf8').slice(0, 120);
+      } catch {
+        // neutered or empty
+      }
+      log.info(
+        { session: conn.session, code, reason, message: text || undefined, ms: Date.now() - conn.openedAt, messages: conn.messages, dropped: conn.framesDropped || undefined },
+        'websocket closed',
+      );
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// @ts-nocheck
+// Benchmark kind: `entities` points moving on a torus, `work` extra integer mixing rounds
+// per entity per tick (tunable cost), and a cross-realm event every `emitEvery` ticks:
+// unicast to `peer` when given, else a broadcast to every realm subscribed to 'stress'.
+import type { EntityView } from '../../protocol/realm.js';
+import { defineKind, type Json } from '../realm.js';
+import { SIZE, stepPoint } from './torus.js';
+
+interface StressState {
+  n: number;
+  work: number;
+  emitEvery: number;
+  /** x, y, vx, vy per entity, packed. */
+  body: Float64Array;
+  acc: number;
+  peers: number;
+  peer: string | null;
+}
+
+
+function num(v: unknown, fallback: number, min: number, max: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.floor(v))) : fallback;
+}
+
+export default defineKind<StressState>({
+  name: 'stress',
+  subscribes: ['stress'],
+  create(params, ctx) {
+    const n = num(params.entities, 100, 0, 100_000);
+    const body = new Float64Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      body[i * 4] = ctx.random() * SIZE;
+      body[i * 4 + 1] = ctx.random() * SIZE;
+      body[i * 4 + 2] = (ctx.random() - 0.5) * 20;
+      body[i * 4 + 3] = (ctx.random() - 0.5) * 20;
+    }
+    const peer = typeof params.peer === 'string' ? params.peer : null;
+    return { n, work: num(params.work, 0, 0, 10_000), emitEvery: num(params.emitEvery, 10, 0, 1_000_000), body, acc: 0, peers: 0, peer };
+  },
+  tick(s, ctx) {
+    const b = s.body;
+    const dt = ctx.dt;
+    let acc = s.acc | 0;
+    for (let i = 0; i < s.n; i++) {
+      const o = i * 4;
+      stepPoint(b, o, dt);
+      for (let k = 0; k < s.work; k++) acc = Math.imul(acc ^ (k + i), 0x01000193) | 0;
+    }
+    s.acc = acc;
+    if (s.emitEvery > 0 && ctx.tick % s.emitEvery === 0) {
+      if (s.peer !== null) ctx.emit({ type: 'stress', to: s.peer, data: ctx.tick });
+      else ctx.emit({ type: 'stress', data: ctx.tick });
+    }
+  },
+  onEvent(s) {
+    s.peers++;
+  },
+  onInput() {},
+  view(s): EntityView[] {
+    const out: EntityView[] = new Array<EntityView>(s.n);
+    for (let i = 0; i < s.n; i++) {
+      out[i] = { id: `e${i}`, kind: 'point', x: Math.round(s.body[i * 4]!), y: Math.round(s.body[i * 4 + 1]!) };
+    }
+    return out;
+  },
+  entityCount: (s) => s.n,
+  snapshot: (s): Json => ({ n: s.n, work: s.work, emitEvery: s.emitEvery, body: Array.from(s.body), acc: s.acc, peers: s.peers, peer: s.peer }),
+  restore(snap) {
+    const o = snap as { n: number; work: number; emitEvery: number; body: number[]; acc: number; peers: number; peer: string | null };
+    return { n: o.n, work: o.work, emitEvery: o.emitEvery, body: Float64Array.from(o.body), acc: o.acc, peers: o.peers, peer: o.peer };
+  },
+  exportEntity: () => undefined,
+  importEntity() {},
+});

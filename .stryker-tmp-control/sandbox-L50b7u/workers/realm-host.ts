@@ -1,0 +1,281 @@
+// @ts-nocheck
+// One realm actor inside a shard: its kind, state, context, counters and state stream.
+// Realm code that throws moves the realm to `error`; the shard and its other realms go on.
+import { RealmStateCode } from '../protocol/realm.js';
+import type { Stat7, Stat7Selector } from '../protocol/stat7.js';
+import type { AddRealmPayload } from '../protocol/shard-messages.js';
+import { fnv1a, fnv1aBytes } from '../protocol/frames.js';
+import { SeededRandom } from './random.js';
+import { decode, encode } from '../protocol/codec.js';
+import { ViewTracker } from './view-tracker.js';
+import type { EmitOptions, Json, PlayerInput, RealmContext, RealmEvent, RealmKind } from './realm.js';
+
+/** Where a realm's outgoing traffic goes; implemented by the shard runtime. */
+export interface RealmPort {
+  emit(host: RealmHost, opts: EmitOptions): void;
+  subscribe(host: RealmHost, type: string, on: boolean): void;
+  selectorHash(selector: Stat7Selector): number;
+  /** The host's lifecycle state changed (boot, pause, resume, failure). */
+  stateChanged(host: RealmHost, code: string | null): void;
+  /** Realm code of this host starts (slot + 1) or returned (0). */
+  running(mark: number): void;
+}
+
+/** What the shard needs to host a realm: the ADD_REALM payload. */
+export type RealmSpec = AddRealmPayload;
+
+/** Snapshot envelope: the kind's snapshot plus what the host needs to resume exactly. */
+export interface HostSnapshot {
+  v: 1;
+  tick: number;
+  rng: number[];
+  seq: number;
+  subs: string[];
+  data: Json;
+  /** Counters carried across restores (absent in snapshots written before they were kept). */
+  eventsIn?: number;
+  eventsOut?: number;
+  dropped?: number;
+}
+
+type Queued = { event: RealmEvent } | { input: PlayerInput };
+
+/** Events and inputs held for a paused realm, at most this many (then counted as dropped). */
+const PAUSED_QUEUE_LIMIT = 10_000;
+
+export class RealmHost {
+  readonly slot: number;
+  /** Row in the shard's stats table. */
+  readonly row: number;
+  readonly id: string;
+  readonly kind: RealmKind<unknown>;
+  readonly stat7: Stat7;
+  stateCode: number = RealmStateCode.booting;
+  error: string | null = null;
+  tick = 0;
+  seq = 0;
+  eventsIn = 0;
+  eventsOut = 0;
+  dropped = 0;
+  /** Input bytes applied since the state size was last measured, and that size (-1: not yet). */
+  grown = 0;
+  stateBytes = -1;
+  readonly subs = new Set<string>();
+  readonly view = new ViewTracker();
+  watched = false;
+  /** Transfers asked for during the round; carried out at its end. */
+  readonly outgoing: { entity: string; to: string }[] = [];
+  private rng: SeededRandom;
+  private data: unknown;
+  private readonly queue: Queued[] = [];
+  readonly ctx: RealmContext;
+
+  constructor(
+    spec: RealmSpec,
+    kind: RealmKind<unknown>,
+    private readonly port: RealmPort,
+  ) {
+    this.slot = spec.slot;
+    this.row = spec.row;
+    this.id = spec.id;
+    this.kind = kind;
+    this.stat7 = spec.stat7;
+    this.rng = new SeededRandom(spec.seed);
+    const host = this;
+    this.ctx = {
+      realmId: spec.id,
+      stat7: spec.stat7,
+      get tick() {
+        return host.tick;
+      },
+      dt: 0,
+      random: () => host.rng.next(),
+      emit: (opts) => port.emit(host, opts),
+      transfer: (entity, to) => {
+        host.outgoing.push({ entity, to });
+      },
+      subscribe: (type) => {
+        if (host.subs.has(type)) return;
+        port.subscribe(host, type, true); // throws on a bad or colliding type, before the set changes
+        host.subs.add(type);
+      },
+      unsubscribe: (type) => {
+        if (host.subs.delete(type)) port.subscribe(host, type, false);
+      },
+    };
+    this.data = undefined;
+  }
+
+  /** Creates or restores the state; false when realm code threw (the realm is in `error`).
+   *  `spec.subscribe` is what the engine already routes for this realm: taken as is, not reported back. */
+  boot(spec: RealmSpec, dt: number): boolean {
+    (this.ctx as { dt: number }).dt = dt;
+    for (const s of spec.subscribe) this.subs.add(s);
+    const ok = this.guard(() => {
+      if (spec.snapshot !== undefined) {
+        // The envelope's bytes as the engine kept them (older snapshot files: the decoded object).
+        const snap = (spec.snapshot instanceof Uint8Array ? decode<HostSnapshot>(spec.snapshot) : spec.snapshot) as HostSnapshot;
+        this.tick = snap.tick;
+        this.seq = snap.seq;
+        this.eventsIn = snap.eventsIn ?? 0;
+        this.eventsOut = snap.eventsOut ?? 0;
+        this.dropped = snap.dropped ?? 0;
+        this.rng = new SeededRandom(snap.rng);
+        this.data = this.kind.restore(snap.data);
+      } else {
+        this.data = this.kind.create(spec.params, this.ctx);
+      }
+    });
+    if (!ok) return false;
+    this.stateCode = spec.paused === true ? RealmStateCode.paused : RealmStateCode.running;
+    this.port.stateChanged(this, null);
+    return true;
+  }
+
+  get running(): boolean {
+    return this.stateCode === RealmStateCode.running;
+  }
+
+  step(): void {
+    if (!this.running) return;
+    this.guard(() => this.kind.tick(this.data, this.ctx));
+    this.tick++;
+  }
+
+  deliver(event: RealmEvent): void {
+    this.eventsIn++;
+    this.accept({ event });
+  }
+
+  input(input: PlayerInput): void {
+    this.accept({ input });
+  }
+
+  pause(): void {
+    if (!this.running) return;
+    this.stateCode = RealmStateCode.paused;
+    this.port.stateChanged(this, null);
+  }
+
+  resume(): void {
+    if (this.stateCode !== RealmStateCode.paused) return;
+    this.stateCode = RealmStateCode.running;
+    this.port.stateChanged(this, null);
+    const held = this.queue.splice(0);
+    for (const q of held) this.accept(q);
+  }
+
+  entityCount(): number {
+    if (this.data === undefined) return 0;
+    try {
+      return this.kind.entityCount(this.data);
+    } catch {
+      return 0;
+    }
+  }
+
+  /** The client view, or null when the kind's view() threw (the realm is now in `error`). */
+  views(): ReturnType<RealmKind['view']> | null {
+    if (this.data === undefined) return [];
+    let out: ReturnType<RealmKind['view']> | null = null;
+    return this.guard(() => {
+      out = this.kind.view(this.data);
+    })
+      ? out
+      : null;
+  }
+
+  /** The snapshot envelope, or null when the kind's snapshot() threw (the realm is now in `error`). */
+  snapshot(): HostSnapshot | null {
+    let data: Json = null;
+    if (this.data !== undefined && !this.guard(() => (data = this.kind.snapshot(this.data)))) return null;
+    return {
+      v: 1,
+      tick: this.tick,
+      rng: this.rng.state(),
+      seq: this.seq,
+      subs: [...this.subs].sort(),
+      data,
+      eventsIn: this.eventsIn,
+      eventsOut: this.eventsOut,
+      dropped: this.dropped,
+    };
+  }
+
+  /** The engine failed this realm (e.g. a hash collision it detected). */
+  fail(code: string, message: string): void {
+    if (this.stateCode === RealmStateCode.error) return;
+    this.stateCode = RealmStateCode.error;
+    this.error = message;
+    this.port.stateChanged(this, code);
+  }
+
+  /** Measures the encoded size of the kind's state (after inputs grew it); -1 if it cannot be encoded. */
+  measure(): number {
+    this.grown = 0;
+    if (this.data === undefined) return (this.stateBytes = 0);
+    try {
+      this.stateBytes = encode(this.kind.snapshot(this.data)).length;
+    } catch {
+      this.stateBytes = -1;
+    }
+    return this.stateBytes;
+  }
+
+  /** Stable hash of the realm's full state (tick, generator and the kind's snapshot). */
+  hash(): number {
+    if (this.data === undefined) return 0;
+    let bytes: Uint8Array;
+    try {
+      bytes = encode([this.tick, this.rng.state(), this.kind.snapshot(this.data)]);
+    } catch {
+      return 0;
+    }
+    return fnv1aBytes(bytes, fnv1a(this.id));
+  }
+
+  exportEntity(id: string): Json | undefined {
+    let out: Json | undefined;
+    this.guard(() => {
+      out = this.kind.exportEntity(this.data, id);
+    });
+    return out;
+  }
+
+  importEntity(entity: Json): void {
+    this.guard(() => this.kind.importEntity(this.data, entity, this.ctx));
+  }
+
+  private accept(q: Queued): void {
+    if (this.stateCode === RealmStateCode.paused) {
+      if (this.queue.length < PAUSED_QUEUE_LIMIT) this.queue.push(q);
+      else this.dropped++;
+      return;
+    }
+    if (!this.running) {
+      this.dropped++;
+      return;
+    }
+    this.guard(() => {
+      if ('event' in q) this.kind.onEvent(this.data, q.event, this.ctx);
+      else this.kind.onInput(this.data, q.input, this.ctx);
+    });
+  }
+
+  /** Runs realm code; if it throws, only this realm goes to `error`. */
+  private guard(fn: () => void): boolean {
+    if (this.stateCode === RealmStateCode.error) return false;
+    this.port.running(this.slot + 1);
+    try {
+      fn();
+      this.port.running(0);
+      return true;
+    } catch (e) {
+      this.port.running(0);
+      this.stateCode = RealmStateCode.error;
+      this.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.port.stateChanged(this, 'REALM_CRASHED');
+      return false;
+    }
+  }
+}

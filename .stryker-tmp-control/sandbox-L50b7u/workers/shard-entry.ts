@@ -1,0 +1,17 @@
+// @ts-nocheck
+// piscina task: one long-running call per shard. piscina owns the thread's lifecycle
+// (spawn, resource limits, replacement); ticks never go through piscina's task queue.
+import { builtinKinds } from './kinds/index.js';
+import type { RealmKind } from './realm.js';
+import type { ShardExit, ShardInit } from '../protocol/shard-init.js';
+import { ShardRuntime } from './shard-runtime.js';
+
+export default async function runShard(init: ShardInit): Promise<ShardExit> {
+  const kinds = new Map(builtinKinds);
+  for (const url of init.kindModules) {
+    const mod = (await import(url)) as { default: RealmKind<unknown> };
+    kinds.set(mod.default.name, mod.default);
+  }
+  const rounds = new ShardRuntime(init, kinds).run();
+  return { shard: init.shard, rounds, reason: 'stop' };
+}
