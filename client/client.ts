@@ -225,6 +225,13 @@ export class TickverseClient extends Emitter<ClientEvents> {
     return this.request('input', player === undefined ? { realm, data } : { realm, data, player });
   }
 
+  /** In a realm with cells: follow the cells around a point, or (no point) around this client's own player entity. */
+  focus(realm: string, x?: number, y?: number): Promise<ResultOf<'focus'>> {
+    const view = this.views.get(realm);
+    if (view !== undefined) view.focus = x !== undefined && y !== undefined ? [x, y] : null;
+    return this.request('focus', { realm, ...(x !== undefined ? { x } : {}), ...(y !== undefined ? { y } : {}) });
+  }
+
   /** Asks for a fresh keyframe of a joined realm (the client does this itself on a gap). */
   keyframe(realm: string): Promise<ResultOf<'keyframe'>> {
     this.keyAskedAt.set(realm, Date.now());
@@ -315,6 +322,8 @@ export class TickverseClient extends Emitter<ClientEvents> {
       for (const realm of [...this.views.keys()]) {
         try {
           await this.send(ws, 'join', { realm }, this.opts.requestTimeoutMs);
+          const focus = this.views.get(realm)?.focus;
+          if (focus) await this.send(ws, 'focus', { realm, x: focus[0], y: focus[1] }, this.opts.requestTimeoutMs);
         } catch (e) {
           // The realm is gone (or the limit changed): drop its view and say so.
           this.views.delete(realm);
@@ -394,6 +403,8 @@ export class TickverseClient extends Emitter<ClientEvents> {
       case Push.LEFT:
         this.views.delete(msg.realm);
         return this.emit('left', msg);
+      case Push.CELLS:
+        return this.views.get(msg.realm)?.setCells(msg);
       default:
         return;
     }

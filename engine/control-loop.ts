@@ -182,8 +182,11 @@ export class ControlLoop {
     const hashes: Record<string, number> = {};
     if (hashed) {
       for (const rec of this.realms.registry.all()) {
+        // Only the shards that hashed in this round: a shard that died in it left the row of two rounds ago.
+        const s = this.rounds[rec.shard]!;
+        if (s.round !== this.round || !s.hashed) continue;
         const h = this.io.counters(rec.shard, rec.row, rec.slot)?.hash;
-        if (h !== undefined && h !== null && this.rounds[rec.shard]!.hashed) hashes[rec.reg.realmId] = h;
+        if (h !== undefined && h !== null) hashes[rec.reg.realmId] = h;
       }
     }
     return {

@@ -7,6 +7,7 @@ import { FrameKind } from '../protocol/frames.js';
 import { decode, encodeBody } from '../protocol/codec.js';
 import { REALM_STATES, type RealmInfo, type RealmState } from '../protocol/realm.js';
 import { matchesSelector } from '../protocol/stat7.js';
+import { realmCellSize } from '../protocol/view-schema.js';
 import type { HelloPayload, RealmStatePayload } from '../protocol/shard-messages.js';
 import { acceptsDeliveries, canMove } from './lifecycle.js';
 import type { Names } from './names.js';
@@ -28,6 +29,7 @@ export class Realms implements RouteTable {
   readonly registry: Registry;
   readonly boots = new Waiters<number, RealmInfo>();
   private readonly kinds = new Map<string, readonly string[]>();
+  private readonly kindCells = new Map<string, number>();
   private readonly realmsOn: number[];
   private readonly entitiesOn: number[];
   private readonly freeRows: number[][];
@@ -61,7 +63,10 @@ export class Realms implements RouteTable {
   // ---- catalogue ----
 
   hello(p: HelloPayload): void {
-    for (const k of p.kinds) this.kinds.set(k.name, k.subscribes);
+    for (const k of p.kinds) {
+      this.kinds.set(k.name, k.subscribes);
+      this.kindCells.set(k.name, k.cell);
+    }
   }
 
   get catalogue(): string[] {
@@ -83,7 +88,7 @@ export class Realms implements RouteTable {
     const hashes = subscribe.map((t) => this.names.type(t)); // HASH_COLLISION before anything changes
     const shard = this.place();
     const row = this.freeRows[shard]!.pop() ?? this.nextRow[shard]!++;
-    const rec = this.registry.add(reg, shard, row, controlTick, o.slot);
+    const rec = this.registry.add(reg, shard, row, controlTick, o.slot, realmCellSize(reg.params, this.kindCells.get(reg.kind)));
     try {
       this.io.reserveRow(shard, row);
       const body = { slot: rec.slot, row, id: reg.realmId, kind: reg.kind, params: reg.params, stat7: reg.stat7, seed: reg.seed, subscribe };

@@ -17,6 +17,8 @@ export interface RealmRecord {
   subscriptions: Set<string>;
   registeredAtControlTick: number;
   watchers: number;
+  /** Area-of-interest cell size (0: whole-realm streams). */
+  cellSize: number;
   canonical: string;
   hash: string;
 }
@@ -33,7 +35,7 @@ export class Registry {
   }
 
   /** `slot` is given when a realm comes back from a snapshot or the journal, so its slot is stable. */
-  add(reg: ValidRegistration, shard: number, row: number, controlTick: number, slot?: number): RealmRecord {
+  add(reg: ValidRegistration, shard: number, row: number, controlTick: number, slot?: number, cellSize = 0): RealmRecord {
     if (this.byId.has(reg.realmId)) {
       throw new TickverseError(ErrorCode.DUPLICATE_REALM, `realm "${reg.realmId}" is already registered`, { realmId: reg.realmId });
     }
@@ -51,6 +53,7 @@ export class Registry {
       subscriptions: new Set(),
       registeredAtControlTick: controlTick,
       watchers: 0,
+      cellSize,
       canonical: canonicalStat7(reg.stat7),
       hash: stat7Hash(reg.stat7),
     };
@@ -117,6 +120,7 @@ export class Registry {
       eventsOut: c?.eventsOut ?? 0,
       stateHash: c?.hash ?? null,
       stateBytes: c?.stateBytes ?? null,
+      cellSize: rec.cellSize,
       error: rec.error,
       subscriptions: [...rec.subscriptions].sort(),
       registeredAtControlTick: rec.registeredAtControlTick,

@@ -203,7 +203,7 @@ export interface EngineEvents {
   controlTick: [ControlTickInfo];
   undeliverable: [UndeliverableReport];
   realm: [RealmChange];
-  /** Encoded StateFrame bytes for a watched realm (plain MessagePack map, ready for clients). */
+  /** A watched realm's state bundle for one tick (protocol/state-bundle.ts): its changed streams' client frames, ready to publish. */
   state: [string, Uint8Array];
   routed: [RoutedEvent];
 }

@@ -383,17 +383,3 @@ export function findFields<K extends string>(b: Uint8Array, keys: readonly K[]):
   }
   return out;
 }
-
-/** seq and key flag of an encoded StateFrame, read without decoding its entities. */
-export function peekStateFrame(b: Uint8Array): { seq: number; key: boolean } | null {
-  try {
-    const f = findFields(b, ['seq', 'key'] as const);
-    if (f === null || f.seq === undefined || f.key === undefined) return null;
-    const seq = readScalar(b, f.seq[0]);
-    const key = readScalar(b, f.key[0]);
-    if (typeof seq !== 'number' || typeof key !== 'boolean') return null;
-    return { seq, key };
-  } catch {
-    return null;
-  }
-}

@@ -58,6 +58,8 @@ export interface GatewayOptions {
   maxTopics?: number;
   /** Bytes of state frames kept per realm (keyframe + deltas since) to bring late or lagging clients up to date. Default 2 MiB. */
   keyframeCacheBytes?: number;
+  /** In realms with area-of-interest cells, a client follows the cells within this many cells of its focus cell (1 = 3 × 3). Default 1, at most 4. */
+  interestRadius?: number;
   /** Cross-realm events pushed to subscribers per control tick; the rest are counted as dropped. Default 10,000. */
   maxEventPushesPerTick?: number;
   /** Housekeeping period (idle and backpressure checks), ms. Default 250. */
@@ -94,6 +96,7 @@ export interface ResolvedGatewayOptions {
   readonly maxJoins: number;
   readonly maxTopics: number;
   readonly keyframeCacheBytes: number;
+  readonly interestRadius: number;
   readonly maxEventPushesPerTick: number;
   readonly sweepMs: number;
   readonly publicDir: string | null;
@@ -107,7 +110,7 @@ const KNOWN = [
   'port', 'host', 'token', 'readNeedsToken', 'allowedOrigins', 'publicOrigin', 'maxConnectionsPerIp', 'connectionLimitExempt',
   'maxPlayersPerRealm', 'maxPayloadBytes', 'maxHttpBodyBytes', 'maxDepth',
   'maxItems', 'ratePerSec', 'rateBurst', 'rateCloseAfter', 'badFramesCloseAfter', 'idleTimeoutMs',
-  'maxBackpressureBytes', 'slowClientMs', 'maxJoins', 'maxTopics', 'keyframeCacheBytes', 'maxEventPushesPerTick',
+  'maxBackpressureBytes', 'slowClientMs', 'maxJoins', 'maxTopics', 'keyframeCacheBytes', 'interestRadius', 'maxEventPushesPerTick',
   'sweepMs', 'publicDir', 'defaultMetrics', 'logger',
 ] as const;
 
@@ -215,6 +218,7 @@ export function resolveGatewayOptions(input: GatewayOptions | undefined, env: No
     maxJoins: int(o, 'maxJoins', 16, 1, 100_000),
     maxTopics: int(o, 'maxTopics', 64, 1, 100_000),
     keyframeCacheBytes: int(o, 'keyframeCacheBytes', 2 << 20, 0, 1 << 30),
+    interestRadius: int(o, 'interestRadius', 1, 0, 4),
     maxEventPushesPerTick: int(o, 'maxEventPushesPerTick', 10_000, 0, 100_000_000),
     sweepMs: int(o, 'sweepMs', 250, 10, 60_000),
     publicDir: publicDir as string | null,

@@ -112,6 +112,14 @@ export function parseRequest(msg: unknown): WireRequest {
     case 'subscribe':
     case 'unsubscribe':
       return { op, id, topics: topics() } as WireRequest;
+    case 'focus': {
+      const realm = name('realm')!;
+      const coord = (f: string): number | undefined => field(f, 'a finite number', (v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= 1e9, true) as number | undefined;
+      const x = coord('x');
+      const y = coord('y');
+      if ((x === undefined) !== (y === undefined)) throw new RequestError(id, ErrorCode.BAD_REQUEST, 'focus: give both "x" and "y" (a point), or neither (your own player entity)');
+      return x === undefined ? { op: 'focus', id, realm } : { op: 'focus', id, realm, x, y };
+    }
     case 'input': {
       const realm = name('realm')!;
       const player = field('player', 'a string of 1-128 characters', (v) => typeof v === 'string' && v.length > 0 && v.length <= 128, true) as string | undefined;

@@ -10,7 +10,7 @@ import { decode, decodeData } from './codec.js';
 import { MAX_ID_CHARS, describeAt, readIdAt, readStringAt, scanRequest, type FieldRanges, type ScanLimits } from './msgpack-scan.js';
 import { RequestError, Unread, parseRequest } from './requests.js';
 
-const FIELDS = ['op', 'id', 'realm', 'data', 'player', 'token', 'topics', 't', 'type', 'to', 'selector'] as const;
+const FIELDS = ['op', 'id', 'realm', 'data', 'player', 'token', 'topics', 't', 'type', 'to', 'selector', 'x', 'y'] as const;
 type Field = (typeof FIELDS)[number];
 
 /** The fields each op reads; any other is ignored (forward compatibility) and never decoded. */
@@ -30,6 +30,7 @@ const USES: Readonly<Record<Op, readonly Field[]>> = {
   leave: ['realm'],
   input: ['realm', 'player', 'data'],
   keyframe: ['realm'],
+  focus: ['realm', 'x', 'y'],
   pause: ['realm'],
   resume: ['realm'],
 };

@@ -44,7 +44,7 @@ export async function startGateway(engine: Engine, options?: GatewayOptions): Pr
     if (interested) engine.on('routed', onRouted);
     else engine.off('routed', onRouted);
   });
-  const streams = new RealmStreams(app, engine, stats, opts.keyframeCacheBytes, log, flow);
+  const streams = new RealmStreams(app, engine, stats, opts.keyframeCacheBytes, log, flow, opts.interestRadius);
   const players = new RealmPlayers(engine, opts.maxPlayersPerRealm, log);
   const ipLimits = new IpLimits(opts.maxConnectionsPerIp, opts.connectionLimitExempt);
   const ctx: GatewayContext = { engine, app, opts, stats, conns: new Set<Conn>(), streams, pushes, flow, players, ipLimits, metrics, closing: false };

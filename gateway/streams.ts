@@ -1,45 +1,54 @@
-// Realm state streams: one uWS topic per realm. Each frame arrives from the engine already
-// encoded (a plain MessagePack StateFrame) and is published once — never encoded per client.
-// The engine watches a realm while at least one client has joined it. Per realm the gateway
-// keeps the last keyframe and the deltas since (ready bytes), so a late joiner or a client
-// that lagged behind is brought up to date privately, without a keyframe for everyone.
+// Realm state streams. Each tick a watched realm's shard sends a bundle: the encoded frame of
+// every stream that changed (the whole realm, or each area-of-interest cell), published once
+// each to its own uWS topic — never encoded per client. uWS hands a subscriber everything
+// published to its topics in one event-loop turn as one write. A member of a realm with cells
+// follows the cells around its focus: its own player entity (the shard reports where tracked
+// players stand), or a point it set with `focus`; as the focus moves it is resubscribed and
+// told (`cells` push), and each cell it starts following is brought up to date from the cache.
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Engine } from '../engine/index.js';
 import type { Conn } from './connection.js';
 import type { Flow } from './flow.js';
 import type { GatewayLogger } from './logger.js';
-import type { EntityView, StateFrame } from '../protocol/realm.js';
-import { decode, encode } from './codec.js';
-import { peekStateFrame } from './msgpack-scan.js';
+import { encode } from './codec.js';
+import { CellStream } from './cell-stream.js';
+import { readBundle } from '../protocol/state-bundle.js';
+import { streamKey } from '../protocol/state-wire.js';
+import { cellOf } from '../protocol/view-schema.js';
 import type { LiveStats } from './stats.js';
 
-interface Stream {
-  readonly realm: string;
-  readonly topic: string;
-  readonly members: Set<Conn>;
-  readonly unwatch: () => void;
-  /** Last keyframe and the deltas that followed it, in order; null = nothing usable cached. */
-  key: Uint8Array | null;
-  deltas: Uint8Array[];
-  cacheBytes: number;
-  lastSeq: number;
-  /** When a keyframe was last asked for (0 = none outstanding). */
-  keyRequestedAt: number;
-  /** Frames published so far (to count what a suspended member missed). */
-  published: number;
+export { stateTopic } from './cell-stream.js';
+
+/** A member's interest in one realm. */
+interface Member {
+  /** A point the client set; null = follow its own player entity. */
+  focus: [number, number] | null;
+  /** Stream keys followed ('' = the whole realm). */
+  cells: Set<string>;
+  /** Whether it was sent its cells yet (realms with cells only). */
+  told: boolean;
 }
 
-/** A topic name that cannot collide with the subscription topics (registry, ticks, event:…, to:…). */
-export const stateTopic = (realm: string): string => `state/${realm}`;
-
-/** A joiner gets the cached keyframe and deltas as they are up to this many deltas; beyond, they are folded into one keyframe first. */
-const COMPACT_AFTER_DELTAS = 4;
+interface RealmStream {
+  readonly realm: string;
+  readonly members: Map<Conn, Member>;
+  /** Member by session, for the players the shard reports. */
+  readonly bySession: Map<string, Conn>;
+  readonly unwatch: () => void;
+  /** Cell size (0: whole-realm streams), as the registration gave it and the shard's bundles confirm. */
+  cellSize: number;
+  readonly streams: Map<string, CellStream>;
+  /** Where tracked players' entities stand: player id → [cx, cy]. */
+  readonly players: Map<string, [number, number]>;
+  /** When a keyframe was last asked for (0 = none outstanding). */
+  keyRequestedAt: number;
+}
 
 /** Ask the engine for a realm-wide keyframe at most this often while one is outstanding. */
 const KEYFRAME_RETRY_MS = 1000;
 
 export class RealmStreams {
-  private readonly streams = new Map<string, Stream>();
+  private readonly realms = new Map<string, RealmStream>();
 
   constructor(
     private readonly app: TemplatedApp,
@@ -48,108 +57,119 @@ export class RealmStreams {
     private readonly cacheLimit: number,
     private readonly log: GatewayLogger,
     private readonly flow: Flow,
+    /** A member follows the cells within this many cells of its focus cell. */
+    private readonly radius: number,
   ) {}
 
   get size(): number {
-    return this.streams.size;
+    return this.realms.size;
   }
 
   members(realm: string): number {
-    return this.streams.get(realm)?.members.size ?? 0;
+    return this.realms.get(realm)?.members.size ?? 0;
   }
 
-  /** Subscribes a connection to a realm's stream (the realm must exist: the caller checked). */
-  join(conn: Conn, realm: string): void {
-    const ws = conn.ws;
-    if (ws === null) return;
-    let s = this.streams.get(realm);
+  /** Joins a connection to a realm's state (the realm must exist: the caller checked); `cellSize` from its RealmInfo. */
+  join(conn: Conn, realm: string, cellSize: number): void {
+    if (conn.ws === null) return;
+    let s = this.realms.get(realm);
     if (s === undefined) {
-      const unwatch = this.engine.watch(realm); // the engine's first watch makes the realm send a keyframe
-      s = { realm, topic: stateTopic(realm), members: new Set(), unwatch, key: null, deltas: [], cacheBytes: 0, lastSeq: -1, keyRequestedAt: Date.now(), published: 0 };
-      this.streams.set(realm, s);
+      const unwatch = this.engine.watch(realm); // the engine's first watch makes the realm send keyframes
+      s = { realm, members: new Map(), bySession: new Map(), unwatch, cellSize, streams: new Map(), players: new Map(), keyRequestedAt: Date.now() };
+      this.realms.set(realm, s);
       this.log.debug({ realm }, 'realm stream started');
     }
-    s.members.add(conn);
+    const m: Member = { focus: null, cells: new Set(), told: false };
+    s.members.set(conn, m);
+    s.bySession.set(conn.session, conn);
     conn.realms.add(realm);
-    // A lagging connection gets this realm (with the others) when it catches up.
-    if (conn.lagging) {
-      conn.missedFrom.set(realm, s.published);
-      return;
-    }
-    ws.subscribe(s.topic);
-    this.bringUpToDate(conn, s);
+    this.refocus(s, conn, m);
   }
 
   leave(conn: Conn, realm: string): boolean {
     if (!conn.realms.delete(realm)) return false;
-    conn.missedFrom.delete(realm);
-    const s = this.streams.get(realm);
-    if (conn.ws !== null && s !== undefined) conn.ws.unsubscribe(s.topic);
-    if (s !== undefined) this.release(s, conn);
+    const s = this.realms.get(realm);
+    if (s !== undefined) {
+      const m = s.members.get(conn);
+      if (m !== undefined) for (const k of m.cells) this.unfollow(s, conn, k);
+      this.release(s, conn);
+    }
     return true;
   }
 
   /** A closed connection: uWS already dropped its topics; forget it everywhere. */
   dropConn(conn: Conn): void {
     for (const realm of conn.realms) {
-      const s = this.streams.get(realm);
-      if (s !== undefined) this.release(s, conn);
+      const s = this.realms.get(realm);
+      if (s === undefined) continue;
+      for (const k of s.members.get(conn)?.cells ?? []) s.streams.get(k)?.subs.delete(conn);
+      this.release(s, conn);
     }
     conn.realms.clear();
+    conn.missedFrom.clear();
   }
 
   /** The realm went away: every member leaves; returns them so the caller can tell them. */
   realmGone(realm: string): Conn[] {
-    const s = this.streams.get(realm);
+    const s = this.realms.get(realm);
     if (s === undefined) return [];
-    const members = [...s.members];
+    const members = [...s.members.keys()];
     for (const c of members) {
+      for (const k of s.members.get(c)!.cells) this.unfollow(s, c, k);
       c.realms.delete(realm);
-      c.ws?.unsubscribe(s.topic);
     }
     s.members.clear();
-    this.streams.delete(realm);
-    try {
-      s.unwatch();
-    } catch {
-      // the realm is already gone from the engine
-    }
+    this.realms.delete(realm);
+    this.stopWatching(s);
     return members;
   }
 
-  /** A frame from the engine: cache it, then publish the same bytes to every member. */
+  /** A realm's bundle from the engine: cache each frame, then publish its bytes to the stream's subscribers. */
   onState(realm: string, bytes: Uint8Array): void {
-    const s = this.streams.get(realm);
+    const s = this.realms.get(realm);
     if (s === undefined) return;
-    const head = peekStateFrame(bytes);
-    if (head === null) {
-      s.key = null;
-      s.deltas = [];
-      s.cacheBytes = 0;
-    } else if (head.key) {
-      s.key = bytes;
-      s.deltas = [];
-      s.cacheBytes = bytes.length;
-      s.keyRequestedAt = 0;
-      s.lastSeq = head.seq;
-    } else {
-      if (s.key !== null && head.seq === s.lastSeq + 1 && s.cacheBytes + bytes.length <= this.cacheLimit) {
-        s.deltas.push(bytes);
-        s.cacheBytes += bytes.length;
-      } else {
-        // A gap upstream (the shard dropped a frame) or the cache is full: wait for the next keyframe.
-        s.key = null;
-        s.deltas = [];
-        s.cacheBytes = 0;
-      }
-      s.lastSeq = head.seq;
+    const b = readBundle(bytes);
+    if (b === null) {
+      this.log.warn({ realm, bytes: bytes.length }, 'malformed state bundle from the engine');
+      return;
     }
-    // Members this frame would take over the soft backpressure limit stop receiving state frames first.
-    const recipients = this.flow.beforeState(s.members, bytes.length);
-    this.app.publish(s.topic, bytes, true);
-    s.published++;
-    this.stats.framesPublished++;
-    this.stats.framesSent += recipients;
+    if (b.cellSize !== s.cellSize) {
+      s.cellSize = b.cellSize;
+      for (const [c, m] of s.members) this.refocus(s, c, m);
+    }
+    for (const mv of b.moves) {
+      s.players.set(mv.id, mv.cell);
+      const c = s.bySession.get(mv.id);
+      const m = c === undefined ? undefined : s.members.get(c);
+      if (m !== undefined && m.focus === null) this.refocus(s, c!, m);
+    }
+    for (const f of b.frames) {
+      if (f.key) s.keyRequestedAt = 0;
+      const cs = this.stream(s, streamKey(f.cell ?? undefined));
+      cs.take(f);
+      if (cs.broken) this.askKeyframe(s);
+      // Subscribers this frame would take over the soft backpressure limit stop receiving state frames first.
+      const recipients = this.flow.beforeState(cs.subs, f.bytes.length);
+      this.app.publish(cs.topic, f.bytes, true);
+      cs.published++;
+      this.stats.framesPublished++;
+      this.stats.framesSent += recipients;
+    }
+  }
+
+  /** `focus` op: follow the cells around a point, or (null) the client's own player entity again. */
+  focus(conn: Conn, realm: string, point: [number, number] | null): void {
+    const s = this.realms.get(realm);
+    const m = s?.members.get(conn);
+    if (s === undefined || m === undefined) return;
+    m.focus = point;
+    this.refocus(s, conn, m);
+  }
+
+  /** The cells a member follows now (for the `focus` reply). */
+  cellsOf(conn: Conn, realm: string): [number, number][] {
+    const m = this.realms.get(realm)?.members.get(conn);
+    return m === undefined ? [] : [...m.cells].filter((k) => k !== '').map(parseKey);
   }
 
   /**
@@ -157,114 +177,156 @@ export class RealmStreams {
    * member, so the engine keeps the realm watched) and remember where each stream was.
    */
   suspend(conn: Conn): void {
-    const ws = conn.ws;
     for (const realm of conn.realms) {
-      const s = this.streams.get(realm);
+      const s = this.realms.get(realm);
       if (s === undefined) continue;
-      ws?.unsubscribe(s.topic);
-      conn.missedFrom.set(realm, s.published);
+      for (const k of s.members.get(conn)?.cells ?? []) {
+        const cs = s.streams.get(k);
+        if (cs === undefined) continue;
+        conn.ws?.unsubscribe(cs.topic);
+        conn.missedFrom.set(cs.topic, cs.published);
+      }
     }
   }
 
   /** Counts (and clears) the frames a suspended connection missed, e.g. before it is closed. */
   settleMissed(conn: Conn): number {
     let missed = 0;
-    for (const [realm, from] of conn.missedFrom) {
-      const s = this.streams.get(realm);
-      if (s !== undefined) missed += s.published - from;
+    for (const realm of conn.realms) {
+      const s = this.realms.get(realm);
+      if (s === undefined) continue;
+      for (const k of s.members.get(conn)?.cells ?? []) {
+        const cs = s.streams.get(k);
+        const from = cs === undefined ? undefined : conn.missedFrom.get(cs.topic);
+        if (cs !== undefined && from !== undefined) missed += cs.published - from;
+      }
     }
     conn.missedFrom.clear();
     this.stats.framesDropped += missed;
     return missed;
   }
 
-  /** A suspended connection drained: count what it missed, resubscribe, and resend each realm's current picture. */
+  /** A suspended connection drained: count what it missed, resubscribe, and resend each stream's current picture. */
   resume(conn: Conn): number {
-    const ws = conn.ws;
     const missed = this.settleMissed(conn);
     for (const realm of conn.realms) {
-      // A picture did not fit: lagging again, every realm is resent on the next drain.
-      if (conn.lagging) break;
-      const s = this.streams.get(realm);
+      const s = this.realms.get(realm);
       if (s === undefined) continue;
-      ws?.subscribe(s.topic);
-      this.bringUpToDate(conn, s);
+      for (const k of s.members.get(conn)?.cells ?? []) {
+        // A picture did not fit: lagging again, every stream is resent on the next drain.
+        if (conn.lagging) return missed;
+        const cs = this.stream(s, k);
+        conn.ws?.subscribe(cs.topic);
+        this.bringUpToDate(s, conn, cs);
+      }
     }
     return missed;
   }
 
-  /** A client noticed a gap and asked for a keyframe. */
+  /** A client noticed a gap and asked for a keyframe: every stream it follows in the realm is resent. */
   keyframe(conn: Conn, realm: string): void {
-    const s = this.streams.get(realm);
-    // A lagging connection gets every realm's picture when it drains; nothing to send now.
-    if (s !== undefined && !conn.lagging) this.bringUpToDate(conn, s);
+    const s = this.realms.get(realm);
+    // A lagging connection gets every stream's picture when it drains; nothing to send now.
+    if (s === undefined || conn.lagging) return;
+    for (const k of s.members.get(conn)?.cells ?? []) this.bringUpToDate(s, conn, this.stream(s, k));
   }
 
   close(): void {
-    for (const s of this.streams.values()) {
-      try {
-        s.unwatch();
-      } catch {
-        // engine already stopped
-      }
-    }
-    this.streams.clear();
+    for (const s of this.realms.values()) this.stopWatching(s);
+    this.realms.clear();
   }
 
-  /**
-   * Folds the cached deltas into one keyframe (decoded and encoded once per realm, not per
-   * client), so a joiner gets one message rather than a keyframe and up to a hundred deltas.
-   */
-  private compact(s: Stream): void {
-    if (s.key === null || s.deltas.length === 0) return;
-    try {
-      const key = decode(s.key) as StateFrame;
-      const ents = new Map<string, EntityView>();
-      for (const e of key.ents) ents.set(e.id, e);
-      let last: StateFrame = key;
-      for (const d of s.deltas) {
-        last = decode(d) as StateFrame;
-        for (const e of last.ents) ents.set(e.id, e);
-        for (const id of last.gone) ents.delete(id);
-      }
-      const merged: StateFrame = { op: 'state', realm: key.realm, seq: last.seq, tick: last.tick, key: true, ents: [...ents.values()], gone: [], at: last.at };
-      s.key = encode(merged);
-      s.deltas = [];
-      s.cacheBytes = s.key.length;
-    } catch (e) {
-      this.log.warn({ realm: s.realm, error: (e as Error).message }, 'cannot compact cached state frames');
-      s.key = null;
-      s.deltas = [];
-      s.cacheBytes = 0;
+  /** Recomputes a member's cells from its focus; follows new ones, drops old ones, and tells it. */
+  private refocus(s: RealmStream, conn: Conn, m: Member): void {
+    const want = this.interest(s, conn, m);
+    const before = m.cells;
+    const same = want.size === before.size && [...want].every((k) => before.has(k));
+    if (same && (m.told || s.cellSize <= 0)) return;
+    for (const k of before) if (!want.has(k)) this.unfollow(s, conn, k);
+    m.cells = want;
+    if (s.cellSize > 0) {
+      m.told = true;
+      // Before the new cells' pictures, so the client drops left cells' entities first.
+      this.flow.send(conn, encode({ op: 'cells', realm: s.realm, size: s.cellSize, cells: [...want].map(parseKey) }), false);
     }
+    for (const k of want) if (!before.has(k)) this.follow(s, conn, k);
   }
 
-  private bringUpToDate(conn: Conn, s: Stream): void {
+  private interest(s: RealmStream, conn: Conn, m: Member): Set<string> {
+    if (s.cellSize <= 0) return new Set(['']);
+    const at = m.focus !== null ? [cellOf(m.focus[0], s.cellSize), cellOf(m.focus[1], s.cellSize)] : s.players.get(conn.session);
+    const out = new Set<string>();
+    if (at === undefined) return out;
+    for (let dx = -this.radius; dx <= this.radius; dx++) for (let dy = -this.radius; dy <= this.radius; dy++) out.add(streamKey([at[0]! + dx, at[1]! + dy]));
+    return out;
+  }
+
+  private follow(s: RealmStream, conn: Conn, k: string): void {
+    const cs = this.stream(s, k);
+    cs.subs.add(conn);
+    // A lagging connection gets this stream (with the others) when it catches up.
+    if (conn.lagging) {
+      conn.missedFrom.set(cs.topic, cs.published);
+      return;
+    }
+    conn.ws?.subscribe(cs.topic);
+    this.bringUpToDate(s, conn, cs);
+  }
+
+  private unfollow(s: RealmStream, conn: Conn, k: string): void {
+    const cs = s.streams.get(k);
+    if (cs === undefined) return;
+    cs.subs.delete(conn);
+    conn.missedFrom.delete(cs.topic);
+    conn.ws?.unsubscribe(cs.topic);
+  }
+
+  private stream(s: RealmStream, k: string): CellStream {
+    let cs = s.streams.get(k);
+    if (cs === undefined) s.streams.set(k, (cs = new CellStream(s.realm, k, this.cacheLimit)));
+    return cs;
+  }
+
+  private bringUpToDate(s: RealmStream, conn: Conn, cs: CellStream): void {
     if (conn.ws === null || conn.lagging) return;
-    if (s.deltas.length >= COMPACT_AFTER_DELTAS) this.compact(s);
-    const key = s.key;
-    if (key !== null && this.cacheLimit > 0) {
-      const frames = [key, ...s.deltas];
+    let frames: Uint8Array[] | null = null;
+    try {
+      frames = cs.picture();
+    } catch (e) {
+      this.log.warn({ realm: s.realm, stream: cs.streamKey, error: (e as Error).message }, 'cannot compact cached state frames');
+    }
+    if (frames !== null) {
       // Not fitting makes the connection lag: it gets the picture when it drains.
       if (this.flow.sendPicture(conn, frames)) this.stats.framesSent += frames.length;
       return;
     }
-    const now = Date.now();
-    if (s.keyRequestedAt === 0 || now - s.keyRequestedAt > KEYFRAME_RETRY_MS) {
-      s.keyRequestedAt = now;
-      this.engine.requestKeyframe(s.realm);
-    }
+    // A cell nobody has been in has no frames and needs none: its first frame is a keyframe.
+    if (cs.started || s.cellSize <= 0) this.askKeyframe(s);
   }
 
-  private release(s: Stream, conn: Conn): void {
+  private askKeyframe(s: RealmStream): void {
+    const now = Date.now();
+    if (s.keyRequestedAt !== 0 && now - s.keyRequestedAt <= KEYFRAME_RETRY_MS) return;
+    s.keyRequestedAt = now;
+    this.engine.requestKeyframe(s.realm);
+  }
+
+  private release(s: RealmStream, conn: Conn): void {
     s.members.delete(conn);
+    if (s.bySession.get(conn.session) === conn) s.bySession.delete(conn.session);
     if (s.members.size > 0) return;
-    this.streams.delete(s.realm);
+    this.realms.delete(s.realm);
+    this.stopWatching(s);
+    this.log.debug({ realm: s.realm }, 'realm stream stopped');
+  }
+
+  private stopWatching(s: RealmStream): void {
     try {
       s.unwatch();
     } catch {
       // engine stopped or realm gone
     }
-    this.log.debug({ realm: s.realm }, 'realm stream stopped');
   }
 }
+
+const parseKey = (k: string): [number, number] => k.split(',').map(Number) as [number, number];

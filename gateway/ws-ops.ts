@@ -95,7 +95,7 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
       if (conn.realms.size >= ctx.opts.maxJoins) {
         throw new TickverseError(ErrorCode.LIMIT_EXCEEDED, `a connection may join at most ${ctx.opts.maxJoins} realms`, { limit: ctx.opts.maxJoins });
       }
-      ctx.streams.join(conn, req.realm);
+      ctx.streams.join(conn, req.realm, info.cellSize);
       return info;
     }
     case 'leave':
@@ -112,6 +112,10 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
       if (!conn.realms.has(req.realm)) throw new TickverseError(ErrorCode.BAD_REQUEST, `join realm "${req.realm}" before asking for its keyframe`);
       ctx.streams.keyframe(conn, req.realm);
       return { realm: req.realm };
+    case 'focus':
+      if (!conn.realms.has(req.realm)) throw new TickverseError(ErrorCode.BAD_REQUEST, `join realm "${req.realm}" before setting its focus`);
+      ctx.streams.focus(conn, req.realm, req.x !== undefined && req.y !== undefined ? [req.x, req.y] : null);
+      return { realm: req.realm, cells: ctx.streams.cellsOf(conn, req.realm) };
     case 'pause':
       return engine.pause(req.realm);
     case 'resume':

@@ -50,6 +50,8 @@ export interface RealmInfo {
   stateHash: number | null;
   /** Encoded size of the realm's state when its shard last measured it (after inputs grew it, and at snapshots), or null. */
   stateBytes: number | null;
+  /** Area-of-interest cell size in world units (protocol.md § 6.4); 0 = whole-realm streams. */
+  cellSize: number;
   error: string | null;
   subscriptions: string[];
   registeredAtControlTick: number;
@@ -64,17 +66,5 @@ export interface EntityView {
   [field: string]: string | number | boolean;
 }
 
-/** The state-stream frame a client receives for a realm it joined (plain MessagePack map). */
-export interface StateFrame {
-  op: 'state';
-  realm: string;
-  /** Per-realm frame sequence: a gap means a lost delta; ask for a keyframe. */
-  seq: number;
-  tick: number;
-  /** true = `ents` is the whole realm; false = only changed entities. */
-  key: boolean;
-  ents: EntityView[];
-  gone: string[];
-  /** Server wall-clock ms when the frame was produced (for latency measurement, not game logic). */
-  at: number;
-}
+/** The state-stream frame a client receives (wire v2: one stream, the whole realm or one cell). */
+export type { StateFrameV2 as StateFrame } from './state-wire.js';

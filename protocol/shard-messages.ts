@@ -111,7 +111,8 @@ export interface SelectorDefPayload {
 
 /** HELLO: a shard's kind catalogue, sent once at start. */
 export interface HelloPayload {
-  kinds: { name: string; subscribes: string[] }[];
+  /** Per kind: its broadcast subscriptions and its schema's area-of-interest cell size (0: none). */
+  kinds: { name: string; subscribes: string[]; cell: number }[];
 }
 
 /** Frames whose body is MessagePack, by kind. ROUND_END (binary, stats-table.ts) and STATE

@@ -5,8 +5,6 @@
 // keyframe compaction and the tests all use it, so there is one reading of the format.
 import { dequantise, type FieldValue } from './view-schema.js';
 
-export const WIRE_VERSION = 2;
-
 /** Values per spawn record besides the fields: handle, id, kind. */
 export const SPAWN_HEAD = 3;
 
@@ -76,15 +74,16 @@ export class StateModel {
     } else {
       if (pos === undefined) return 'waiting';
       if (f.seq <= pos.seq) return 'stale';
+      // A gap: the stream waits for a keyframe, which replaces what it shows meanwhile.
       if (f.seq !== pos.seq + 1) {
-        this.dropStream(key, true);
+        this.streams.delete(key);
         return 'gap';
       }
       if (f.gone !== undefined) for (const h of f.gone) this.remove(h, key);
     }
     if (f.spawn !== undefined) this.spawn(f.spawn, key);
     if (f.update !== undefined && !this.update(f.update)) {
-      this.dropStream(key, true);
+      this.streams.delete(key);
       return 'gap';
     }
     this.streams.set(key, { seq: f.seq, tick: f.tick, at: f.at });

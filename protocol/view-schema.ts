@@ -77,6 +77,12 @@ export function plainValue(v: unknown): FieldValue {
   return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : null;
 }
 
+/** A realm's area-of-interest cell size: its registration's `cell` param, else its kind's; 0 = whole-realm streams. */
+export function realmCellSize(params: Record<string, unknown>, kindCell: number | undefined): number {
+  const c = params.cell;
+  return typeof c === 'number' && Number.isFinite(c) && c > 0 ? c : (kindCell ?? 0);
+}
+
 /** The cell of a position along one axis (cells are `size` units wide, cell 0 starts at 0). */
 export function cellOf(v: number, size: number): number {
   const c = Math.floor(v / size);

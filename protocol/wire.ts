@@ -7,7 +7,7 @@ import type { EntityView, RealmInfo, RealmRegistration, RealmState, StateFrame }
 import type { Stat7Selector } from './stat7.js';
 
 /** Bumped when a change is not backwards compatible; sent in the `hello` push. */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
 /** Path of the WebSocket endpoint. */
 export const WS_PATH = '/ws';
@@ -29,6 +29,7 @@ export const Op = {
   LEAVE: 'leave',
   INPUT: 'input',
   KEYFRAME: 'keyframe',
+  FOCUS: 'focus',
   PAUSE: 'pause',
   RESUME: 'resume',
 } as const;
@@ -44,6 +45,7 @@ export const Push = {
   TICK: 'tick',
   EVENT: 'event',
   LEFT: 'left',
+  CELLS: 'cells',
 } as const;
 export type Push = (typeof Push)[keyof typeof Push];
 
@@ -64,6 +66,7 @@ export const OP_ACCESS: Readonly<Record<Op, Access>> = Object.freeze({
   leave: Access.READ,
   input: Access.READ,
   keyframe: Access.READ,
+  focus: Access.READ,
   register: Access.ADMIN,
   unregister: Access.ADMIN,
   publish: Access.ADMIN,
@@ -145,6 +148,8 @@ export interface InputRequest {
   player?: string;
 }
 export interface KeyframeRequest { op: 'keyframe'; id: RequestId; realm: string }
+/** Focus on a point of a realm with cells (both x and y), or on the client's own player entity again (neither). */
+export interface FocusRequest { op: 'focus'; id: RequestId; realm: string; x?: number; y?: number }
 export interface PauseRequest { op: 'pause'; id: RequestId; realm: string }
 export interface ResumeRequest { op: 'resume'; id: RequestId; realm: string }
 
@@ -164,6 +169,7 @@ export type WireRequest =
   | LeaveRequest
   | InputRequest
   | KeyframeRequest
+  | FocusRequest
   | PauseRequest
   | ResumeRequest;
 
@@ -209,6 +215,7 @@ export interface ResultMap {
   leave: { realm: string };
   input: null;
   keyframe: { realm: string };
+  focus: { realm: string; cells: [number, number][] };
   pause: RealmInfo;
   resume: RealmInfo;
 }
@@ -306,4 +313,13 @@ export interface LeftPush {
 
 export type StatePush = StateFrame;
 
-export type ServerMessage = HelloPush | Reply | StatePush | RegistryPush | TickPush | EventPush | LeftPush;
+/** Realms with cells: the cells this client follows now (sent when they change; drop entities of cells no longer listed). */
+export interface CellsPush {
+  op: 'cells';
+  realm: string;
+  /** Cell size in world units: cell [cx, cy] covers x in [cx·size, (cx+1)·size). */
+  size: number;
+  cells: [number, number][];
+}
+
+export type ServerMessage = HelloPush | Reply | StatePush | RegistryPush | TickPush | EventPush | LeftPush | CellsPush;

@@ -4,9 +4,14 @@
 // and the control-tick report. Written to kill the mutants StrykerJS finds in
 // engine/control-loop.ts and engine/route-log.ts (`npx stryker run stryker.control.json`),
 // but every assertion is something a user of the engine (or of the log) can observe.
-import { runInNewContext } from 'node:vm';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { Engine } from '../engine/index.js';
+import type { ControlTickInfo, EngineLogger } from '../engine/index.js';
 import { RouteLog } from '../engine/route-log.js';
 import { probeKind, startEngine, untilTick } from './helpers.js';
 
@@ -70,8 +75,97 @@ describe('route log (the catch-up log)', () => {
     const delivered = engine.get('sink').eventsIn;
     expect(delivered).toBeGreaterThan(perTick * ticks);
     await untilTick(engine, 'a snapshot after the traffic', () => (engine.stats().lastSnapshot?.controlTick ?? 0) > from + ticks);
-    const grown = heldBytes() - before; console.log("GROWN", grown, before);
+    const grown = heldBytes() - before;
     // Untrimmed, the log would hold every tick's batch: ticks × perTick × perEvent bytes.
     expect(grown).toBeLessThan((ticks * perTick * perEvent) / 4);
+  });
+});
+
+/** A logger that keeps what it is told. */
+function recordingLogger(): { logger: EngineLogger; lines: { level: string; obj: Record<string, unknown>; msg: string | undefined }[] } {
+  const lines: { level: string; obj: Record<string, unknown>; msg: string | undefined }[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
+  return { logger: { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') }, lines };
+}
+
+/** Fails with `what` unless `p` settles within `ms` (a bound on a hang, not a wait for a state). */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([p, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('control loop: stopping and dead shards', () => {
+  it('stop() returns when the only shard dies while handing over its final snapshot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tickverse-loop-'));
+    const { logger, lines } = recordingLogger();
+    const engine = new Engine({ shards: 1, mode: 'max', snapshotEvery: 0, dataDir: dir, logger, kindModules: [probeKind] });
+    try {
+      await engine.start();
+      await engine.register({ realm_id: 'p', game_id: 'g', kind: 'probe' });
+      await engine.onControlTick(engine.controlTick + 2);
+      const ticks: number[] = [];
+      engine.on('controlTick', (info) => ticks.push(info.controlTick));
+      const last = engine.controlTick;
+      // Written with the final snapshot's question in the service round: the shard ends before answering.
+      engine.input('p', 'pl', { exit: true }).catch(() => undefined);
+      await within(engine.stop(), 20_000, 'stop()');
+      expect(engine.running).toBe(false);
+      // The service round in which the shard died, and no more.
+      expect(ticks).toEqual([last + 1]);
+      expect(lines.filter((l) => l.msg === 'final snapshot failed')).toEqual([]);
+    } finally {
+      await engine.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps closing control ticks with every shard dead for good, and stops at once without a final snapshot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tickverse-loop-'));
+    const { logger, lines } = recordingLogger();
+    const engine = new Engine({ shards: 1, mode: 'max', maxRestarts: 0, snapshotEvery: 0, dataDir: dir, logger, kindModules: [probeKind] });
+    try {
+      await engine.start();
+      await engine.register({ realm_id: 'p', game_id: 'g', kind: 'probe' });
+      engine.killShard(0);
+      await untilTick(engine, 'the shard given up on', () => engine.get('p').state === 'error' && engine.stats().shardsAlive === 0);
+      expect(engine.get('p').error).toContain('SHARD_FAILED');
+      // No shard to wait for: ticks still close, and an event to the failed realm is reported, not lost.
+      const r = engine.publish({ type: 'hello', to: 'p' });
+      const info = await engine.onControlTick(r.controlTick + 3);
+      expect(info.controlTick).toBe(r.controlTick + 3);
+      expect(engine.stats().eventsUndeliverable).toBe(1);
+      const ticks: number[] = [];
+      engine.on('controlTick', (i) => ticks.push(i.controlTick));
+      await within(engine.stop(), 20_000, 'stop()');
+      expect(ticks).toEqual([]); // no service round: nobody is left to hand over a snapshot
+      expect(lines.filter((l) => l.msg === 'final snapshot failed')).toEqual([]);
+    } finally {
+      await engine.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('control loop: the control-tick report', () => {
+  it('lists no state hash for the realms of a shard that died in the round (their last one is stale)', async () => {
+    const engine = await startEngine({ shards: 2, mode: 'max', hashEvery: 1, maxRestarts: 5, kindModules: [probeKind] });
+    const v = await engine.register({ realm_id: 'v', game_id: 'g', kind: 'probe', params: { entities: [{ id: 'e' }] } });
+    const h = await engine.register({ realm_id: 'h', game_id: 'g', kind: 'probe' });
+    expect(v.shard).not.toBe(h.shard);
+    await engine.onControlTick(engine.controlTick + 2);
+    const ticks = new Map<number, ControlTickInfo>();
+    engine.on('controlTick', (info) => ticks.set(info.controlTick, info));
+    const n = engine.controlTick;
+    engine.input('v', 'p', { exit: true }).catch(() => undefined); // applied in round n + 2, whose first step ends v's shard
+    await untilTick(engine, 'the shard died', () => engine.stats().shardFailures >= 1 && engine.controlTick >= n + 2);
+    expect(Object.keys(ticks.get(n + 1)!.hashes).sort()).toEqual(['h', 'v']);
+    const died = ticks.get(n + 2)!;
+    expect(died.shards[v.shard]!.busyMs).toBe(0);
+    expect(died.hashes).toEqual({ h: expect.any(Number) });
   });
 });

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { unpack } from 'msgpackr';
 import type { RealmChange, StateFrame } from '../engine/index.js';
 import { probeKind, probeState, startEngine, untilTick } from './helpers.js';
+import { readBundle } from '../protocol/state-bundle.js';
+import { StateModel } from '../protocol/state-wire.js';
 
 describe('engine lifecycle', () => {
   it('reports registry changes, pauses and resumes a realm, and unregisters it', async () => {
@@ -42,19 +44,32 @@ describe('engine lifecycle', () => {
     await engine.register({ realm_id: 'forest', game_id: 'demo', kind: 'forest' });
     const frames: StateFrame[] = [];
     engine.on('state', (realm: string, bytes: Uint8Array) => {
-      if (realm === 'forest') frames.push(unpack(bytes) as StateFrame);
+      if (realm !== 'forest') return;
+      // One bundle per tick: the whole-realm stream's frame (the forest has no cells).
+      const b = readBundle(bytes)!;
+      expect(b.cellSize).toBe(0);
+      for (const f of b.frames) frames.push(unpack(f.bytes) as StateFrame);
     });
     const unwatch = engine.watch('forest');
     await untilTick(engine, '10 state frames', () => frames.length >= 10);
     unwatch();
-    expect(frames[0]).toMatchObject({ op: 'state', realm: 'forest', key: true });
-    expect(frames[0]!.ents.length).toBe(11);
-    expect(frames[0]!.ents[0]).toEqual(expect.objectContaining({ id: expect.any(String), x: expect.any(Number), y: expect.any(Number) }));
-    expect(frames.slice(1, 10).every((f) => !f.key && f.ents.length > 0)).toBe(true);
+    const model = new StateModel();
+    const pictures = frames.map((f) => {
+      expect(model.apply(f)).toBe(f.key === true ? 'keyframe' : 'delta');
+      return new Map([...model.ents.values()].map((e) => [e.id, model.view(e)]));
+    });
+    expect(frames[0]).toMatchObject({ op: 'state', realm: 'forest', key: true, fields: ['x', 'y', 'name', 'mood'], scale: [100, 100, 0, 0] });
+    expect(pictures[0]!.size).toBe(11);
+    expect([...pictures[0]!.values()][0]).toEqual(expect.objectContaining({ id: expect.any(String), x: expect.any(Number), y: expect.any(Number), name: expect.any(String) }));
+    expect(frames.slice(1, 10).every((f) => f.key !== true && (f.update?.length ?? 0) > 0)).toBe(true);
     for (let i = 1; i < frames.length; i++) expect(frames[i]!.seq).toBe(frames[i - 1]!.seq + 1);
     // Entities move: some position differs between the keyframe and a later delta.
-    const later = new Map(frames[9]!.ents.map((e) => [e.id, e]));
-    expect(frames[0]!.ents.some((e) => later.has(e.id) && (later.get(e.id)!.x !== e.x || later.get(e.id)!.y !== e.y))).toBe(true);
+    const first = pictures[0]!;
+    const later = pictures[9]!;
+    expect([...first.values()].some((e) => later.has(e.id as string) && (later.get(e.id as string)!.x !== e.x || later.get(e.id as string)!.y !== e.y))).toBe(true);
+    // And what the stream shows is the realm's own view, to the hundredth.
+    const truth = await engine.entities('forest');
+    expect(truth.length).toBe(later.size);
   });
 
   it('never drops events when an out-ring overflows: they wait and arrive, and the overflow is counted', async () => {

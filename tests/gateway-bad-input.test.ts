@@ -211,8 +211,8 @@ describe('gateway: bad input', () => {
   });
 
   it('a client that stops reading loses deltas, is closed with 4003, and nobody else notices', async () => {
-    const stack = await startStack({ maxBackpressureBytes: 64 * 1024, slowClientMs: 400, sweepMs: 20 }, { tickHz: 50, ticksPerControl: 5, ringBytes: 16 << 20 });
-    await stack.engine.register({ realm_id: 'busy', game_id: 'g', kind: 'stress', params: { entities: 3000, emitEvery: 0 } });
+    const stack = await startStack({ maxBackpressureBytes: 128 * 1024, slowClientMs: 400, sweepMs: 20 }, { tickHz: 50, ticksPerControl: 5, ringBytes: 16 << 20 });
+    await stack.engine.register({ realm_id: 'busy', game_id: 'g', kind: 'stress', params: { entities: 10_000, emitEvery: 0 } });
     const other = await bystander(stack, 'busy');
     const slow = await RawClient.open(stack.url);
     const joined = await slow.call({ op: 'join', realm: 'busy' });
@@ -234,11 +234,11 @@ describe('gateway: bad input', () => {
   });
 
   it('a client that falls behind and catches up gets a keyframe and a consistent picture', async () => {
-    const stack = await startStack({ maxBackpressureBytes: 64 * 1024, slowClientMs: 60_000, sweepMs: 20 }, { tickHz: 50, ticksPerControl: 5, ringBytes: 16 << 20 });
-    await stack.engine.register({ realm_id: 'busy', game_id: 'g', kind: 'stress', params: { entities: 3000, emitEvery: 0 } });
+    const stack = await startStack({ maxBackpressureBytes: 128 * 1024, slowClientMs: 60_000, sweepMs: 20 }, { tickHz: 50, ticksPerControl: 5, ringBytes: 16 << 20 });
+    await stack.engine.register({ realm_id: 'busy', game_id: 'g', kind: 'stress', params: { entities: 10_000, emitEvery: 0 } });
     const slow = await RawClient.open(stack.url);
     expect((await slow.call({ op: 'join', realm: 'busy' })).ok).toBe(true);
-    await slow.waitFor('the first keyframe', (m) => m.op === 'state' && m.key);
+    await slow.waitFor('the first keyframe', (m) => m.op === 'state' && m.key === true);
     slow.ws.pauseReading();
     await until('the gateway to pause state frames for the paused client', () => stack.gateway.stats().lagging > 0, 30_000);
     // Let a few more frames go by unsent, then stop the realm so that catching up does not
@@ -259,7 +259,8 @@ describe('gateway: bad input', () => {
     for (let i = 1; i < frames.length; i++) {
       const f = frames[i]!;
       if (f.seq !== frames[i - 1]!.seq + 1) expect(f.key, `frame ${i} (seq ${f.seq} after ${frames[i - 1]!.seq}) must be a keyframe`).toBe(true);
-      if (f.key) expect(f.ents).toHaveLength(3000);
+      // A stress keyframe: 10,000 spawn records of handle, id, kind, x, y.
+      if (f.key === true) expect(f.spawn).toHaveLength(10_000 * 5);
     }
     expect(slow.closeEvent).toBeNull();
     await healthy(stack);

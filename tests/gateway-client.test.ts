@@ -2,15 +2,19 @@
 // reconnect with backoff that restores auth, subscriptions and joins.
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.js';
-import type { EntityView, StateFrame } from '../protocol/realm.js';
+import type { StateFrame } from '../protocol/realm.js';
 import { Backoff, RealmView, TickverseClient } from '../client/index.js';
 import { NodeWebSocket } from '../client/node-ws.js';
 import { TOKEN, client, startStack, until } from './gateway-helpers.js';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 
-const ent = (id: string, x: number): EntityView => ({ id, kind: 'npc', x, y: 0 });
-const frame = (seq: number, key: boolean, ents: EntityView[], gone: string[] = []): StateFrame => ({ op: 'state', realm: 'r', seq, tick: seq, key, ents, gone, at: 0 });
+/** Wire v2 frames of a whole-realm stream with fields x, y (integers): entity [handle, id, x]. */
+type Ent = [number, string, number];
+const spawn = (ents: Ent[]): number[] | (string | number)[] => ents.flatMap(([h, id, x]) => [h, id, 'npc', x, 0]);
+const keyframe = (seq: number, ents: Ent[]): StateFrame => ({ op: 'state', realm: 'r', seq, tick: seq, at: 0, key: true, fields: ['x', 'y'], scale: [1, 1], spawn: spawn(ents) });
+/** A delta moving entity `h` (the only record) by dx, and removing handles `gone`. */
+const delta = (seq: number, h: number, dx: number, gone: number[] = []): StateFrame => ({ op: 'state', realm: 'r', seq, tick: seq, at: 0, update: [h, 1, dx], gone });
 
 /** A NodeWebSocket whose instances the test can reach (to cut the connection under the client). */
 function trackedSockets(): { Ctor: typeof NodeWebSocket; sockets: NodeWebSocket[] } {
@@ -27,21 +31,22 @@ function trackedSockets(): { Ctor: typeof NodeWebSocket; sockets: NodeWebSocket[
 describe('client: RealmView', () => {
   it('applies keyframes and in-order deltas, detects gaps, ignores stale frames', () => {
     const v = new RealmView('r');
-    expect(v.apply(frame(5, false, [ent('a', 1)]))).toBe('waiting');
+    expect(v.apply(delta(5, 0, 1))).toBe('waiting');
     expect(v.synced).toBe(false);
-    expect(v.apply(frame(6, true, [ent('a', 1), ent('b', 2)]))).toBe('keyframe');
+    expect(v.apply(keyframe(6, [[0, 'a', 1], [1, 'b', 2]]))).toBe('keyframe');
     expect([...v.entities.keys()]).toEqual(['a', 'b']);
-    expect(v.apply(frame(7, false, [ent('a', 5)], ['b']))).toBe('delta');
+    expect(v.entities.get('a')).toEqual({ id: 'a', kind: 'npc', x: 1, y: 0 });
+    expect(v.apply(delta(7, 0, 4, [1]))).toBe('delta');
     expect(v.entities.get('a')?.x).toBe(5);
     expect(v.entities.has('b')).toBe(false);
-    expect(v.apply(frame(7, false, [ent('a', 9)]))).toBe('stale');
+    expect(v.apply(delta(7, 0, 4))).toBe('stale');
     expect(v.entities.get('a')?.x).toBe(5);
-    expect(v.apply(frame(9, false, [ent('a', 9)]))).toBe('gap');
+    expect(v.apply(delta(9, 0, 4))).toBe('gap');
     expect(v.synced).toBe(false);
     expect(v.gaps).toBe(1);
-    expect(v.apply(frame(10, false, [ent('a', 10)]))).toBe('waiting');
+    expect(v.apply(delta(10, 0, 1))).toBe('waiting');
     expect(v.entities.get('a')?.x).toBe(5);
-    expect(v.apply(frame(11, true, [ent('c', 3)]))).toBe('keyframe');
+    expect(v.apply(keyframe(11, [[4, 'c', 3]]))).toBe('keyframe');
     expect([...v.entities.keys()]).toEqual(['c']);
     expect(v.seq).toBe(11);
   });
@@ -49,7 +54,7 @@ describe('client: RealmView', () => {
   it('ready() resolves on the next keyframe', async () => {
     const v = new RealmView('r');
     const ready = v.ready();
-    v.apply(frame(1, true, [ent('a', 1)]));
+    v.apply(keyframe(1, [[0, 'a', 1]]));
     await expect(ready).resolves.toBe(v);
   });
 });
@@ -144,8 +149,8 @@ describe('client: TickverseClient', () => {
     const view = await c.join('tav');
     await view.ready();
     const keys = view.keyframes;
-    // Simulate a lost delta: the next real delta then looks like a gap.
-    view.seq -= 1;
+    // Simulate a lost delta: the next real delta of the realm's stream then looks like a gap.
+    view.model.streams.get('')!.seq -= 1;
     await until('the view to notice the gap and resync', () => view.gaps === 1 && view.synced && view.keyframes > keys);
   });
 

@@ -129,7 +129,7 @@ describe('gateway: operations', () => {
     // `keyframe` on a joined realm resends the picture to this client only.
     const before = b.messages.length;
     expect(await b.call({ op: 'keyframe', realm: 'tav' })).toMatchObject({ ok: true, result: { realm: 'tav' } });
-    await b.waitFor('a keyframe after the keyframe request', (m) => b.messages.indexOf(m) >= before && m.op === 'state' && m.key);
+    await b.waitFor('a keyframe after the keyframe request', (m) => b.messages.indexOf(m) >= before && m.op === 'state' && m.key === true);
     expect(va.gaps).toBe(0);
   });
 

@@ -45,8 +45,8 @@ const upgradeRequest = (port: number, headers = ''): string =>
 describe('gateway limits', () => {
   it('a client that stops reading is closed with 4003 before its buffer passes the hard limit: the close frame arrives', async () => {
     // Default sweepMs (250): the bound must hold between sweeps too.
-    const stack = await startStack({ maxBackpressureBytes: 64 * 1024, slowClientMs: 400 }, { tickHz: 50, ticksPerControl: 5, ringBytes: 16 << 20 });
-    await stack.engine.register({ realm_id: 'busy', game_id: 'g', kind: 'stress', params: { entities: 3000, emitEvery: 0 } });
+    const stack = await startStack({ maxBackpressureBytes: 128 * 1024, slowClientMs: 400 }, { tickHz: 50, ticksPerControl: 5, ringBytes: 16 << 20 });
+    await stack.engine.register({ realm_id: 'busy', game_id: 'g', kind: 'stress', params: { entities: 10_000, emitEvery: 0 } });
     const other = await client(stack);
     const view = await other.join('busy');
     await view.ready();

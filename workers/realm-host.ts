@@ -7,6 +7,7 @@ import { fnv1a, fnv1aBytes } from '../protocol/frames.js';
 import { SeededRandom } from './random.js';
 import { decode, encode } from '../protocol/codec.js';
 import { Replica } from './replica.js';
+import { realmCellSize } from '../protocol/view-schema.js';
 import type { EmitOptions, Json, PlayerInput, RealmContext, RealmEvent, RealmKind } from './realm.js';
 
 /** Where a realm's outgoing traffic goes; implemented by the shard runtime. */
@@ -82,8 +83,7 @@ export class RealmHost {
     this.kind = kind;
     this.stat7 = spec.stat7;
     this.rng = new SeededRandom(spec.seed);
-    const cell = spec.params.cell;
-    this.cellSize = typeof cell === 'number' && cell > 0 && Number.isFinite(cell) ? cell : (kind.schema?.cell ?? 0);
+    this.cellSize = realmCellSize(spec.params, kind.schema?.cell);
     const host = this;
     this.ctx = {
       realmId: spec.id,

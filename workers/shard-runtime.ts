@@ -48,7 +48,7 @@ export class ShardRuntime {
     this.commands = new ShardCommands(this.hosts, kinds, this.port, this.stats, 1 / init.tickHz, init.maxRealmStateBytes);
     this.dtMs = 1000 / init.tickHz;
     this.round = init.startRound;
-    this.port.hello([...kinds.values()].map((k) => ({ name: k.name, subscribes: [...(k.subscribes ?? [])] })));
+    this.port.hello([...kinds.values()].map((k) => ({ name: k.name, subscribes: [...(k.subscribes ?? [])], cell: k.schema?.cell ?? 0 })));
     this.outbox.nudge();
   }
 

@@ -1,12 +1,25 @@
 // Command-line flags of `npm run bench:load`: parsed and checked once; each error names the
 // flag and the value received. The result is frozen and trusted by the rest of the harness.
 import { availableParallelism } from 'node:os';
-import { SWEEPS, TARGETS, type SweepKind, type Target } from './types.js';
+import { LAYOUTS, SCENARIOS, SWEEPS, TARGETS, type Layout, type ScenarioKind, type SweepKind, type Target } from './types.js';
 
 export interface LoadOptions {
+  /** Scenarios of the run, in order (ignored with --sweep, which runs that sweep alone). */
+  readonly scenarios: readonly ScenarioKind[];
+  readonly quick: boolean;
   readonly realms: number;
   readonly entities: number;
   readonly clients: number;
+  /** The open world (scenario b and the capacity sweep's default world): entities, clients, entities each client follows. */
+  readonly openEntities: number;
+  readonly openClients: number;
+  readonly interest: number;
+  /** Cell size in world units; 0 = from --interest. */
+  readonly cell: number;
+  /** The world the capacity sweep raises clients on, its points (clients) and its seconds per point. */
+  readonly capacityWorld: Layout;
+  readonly capacityPoints: readonly number[];
+  readonly capacitySeconds: number;
   readonly shards: number;
   readonly seconds: number;
   readonly warmup: number;
@@ -51,6 +64,21 @@ export const SWEEP_POINTS: Readonly<Record<SweepKind, readonly number[]>> = Obje
 
 export const DEFAULT_RESULTS_DIR = 'bench/results';
 
+/** Clients of the capacity sweep, raised until a server misses the budget. */
+export const CAPACITY_POINTS: readonly number[] = Object.freeze([100, 250, 500, 1000, 2000, 4000]);
+
+/** `--quick`: every scenario, small, finishing in under two minutes (flags given still win). */
+export const QUICK = Object.freeze({
+  realms: 10,
+  entities: 100,
+  clients: 100,
+  openClients: 200,
+  capacityPoints: Object.freeze([100, 400]),
+  seconds: 3,
+  capacitySeconds: 3,
+  warmup: 1,
+});
+
 interface IntSpec {
   kind: 'int';
   min: number;
@@ -61,19 +89,37 @@ interface NumSpec {
   min: number;
   max: number;
 }
-type Spec = IntSpec | NumSpec | { kind: 'target' } | { kind: 'sweep' } | { kind: 'name' } | { kind: 'points' } | { kind: 'path' } | { kind: 'bool' };
+type Spec =
+  | IntSpec
+  | NumSpec
+  | { kind: 'target' }
+  | { kind: 'sweep' }
+  | { kind: 'scenarios' }
+  | { kind: 'layout' }
+  | { kind: 'name' }
+  | { kind: 'points' }
+  | { kind: 'path' }
+  | { kind: 'bool' };
 
 const FLAGS: Readonly<Record<string, { key: keyof LoadOptions; spec: Spec; help: string }>> = {
+  scenarios: { key: 'scenarios', spec: { kind: 'scenarios' }, help: `comma-separated, run in this order: ${SCENARIOS.join(', ')} (default all: (a) realms, (b) open world, (c) capacity sweep)` },
+  quick: { key: 'quick', spec: { kind: 'bool' }, help: `small variants of every scenario, under 2 minutes (${QUICK.realms} realms, ${QUICK.clients}/${QUICK.openClients} clients, capacity ${QUICK.capacityPoints.join(',')}, ${QUICK.seconds} s); report load-quick` },
   realms: { key: 'realms', spec: { kind: 'int', min: 1, max: 100_000 }, help: 'realms (Colyseus: rooms), default 100' },
   entities: { key: 'entities', spec: { kind: 'int', min: 1, max: 10_000 }, help: 'entities per realm, default 100' },
   clients: { key: 'clients', spec: { kind: 'int', min: 0, max: 20_000 }, help: 'WebSocket clients; client i joins realm i mod R, default 1000' },
+  'open-entities': { key: 'openEntities', spec: { kind: 'int', min: 1, max: 100_000 }, help: 'entities of the open-world realm (scenario b, capacity), default 10000' },
+  'open-clients': { key: 'openClients', spec: { kind: 'int', min: 0, max: 20_000 }, help: 'clients of the open world (scenario b), each focused on a seeded point, default 1000' },
+  interest: { key: 'interest', spec: { kind: 'int', min: 1, max: 100_000 }, help: 'entities a client of the open world follows (sets the cell size: 3×3 cells hold about this many), default 100' },
+  cell: { key: 'cell', spec: { kind: 'num', min: 0, max: 1000 }, help: 'open-world cell size in world units instead of the one --interest gives (0 = from --interest)' },
+  'capacity-world': { key: 'capacityWorld', spec: { kind: 'layout' }, help: 'the world the capacity sweep raises clients on: open (one realm, --open-entities) or realms (--realms × --entities), default open' },
+  'capacity-seconds': { key: 'capacitySeconds', spec: { kind: 'num', min: 1, max: 3600 }, help: 'measured seconds per target at each capacity point, default 10' },
   shards: { key: 'shards', spec: { kind: 'int', min: 1, max: 64 }, help: `Tickverse shard threads, default the core count (${availableParallelism()})` },
   seconds: { key: 'seconds', spec: { kind: 'num', min: 1, max: 3600 }, help: 'measured seconds per target, default 20' },
   warmup: { key: 'warmup', spec: { kind: 'num', min: 0, max: 600 }, help: 'seconds between the last client joining and the measurement, default 3' },
   target: { key: 'targets', spec: { kind: 'target' }, help: 'tickverse | colyseus | both (alternating in one run), default both' },
   name: { key: 'name', spec: { kind: 'name' }, help: 'report name: bench/results/<name>.{json,md,svg}; default load-latest, or load-sweep-<kind>' },
   sweep: { key: 'sweep', spec: { kind: 'sweep' }, help: `realms | shards | clients: run the scenario at several values (${SWEEPS.map((s) => `${s} ${SWEEP_POINTS[s].join('→')}`).join('; ')})` },
-  points: { key: 'points', spec: { kind: 'points' }, help: 'comma-separated values for --sweep instead of its defaults, e.g. 100,1000' },
+  points: { key: 'points', spec: { kind: 'points' }, help: `comma-separated values for --sweep, or clients for the capacity sweep (default ${CAPACITY_POINTS.join(',')}), e.g. 100,1000` },
   'client-procs': { key: 'clientProcs', spec: { kind: 'int', min: 1, max: 32 }, help: 'client driver processes the clients are split over, default 2' },
   'tick-hz': { key: 'tickHz', spec: { kind: 'num', min: 1, max: 100 }, help: 'local ticks per second in both servers, default 10' },
   'ticks-per-control': { key: 'ticksPerControl', spec: { kind: 'int', min: 1, max: 1000 }, help: 'Tickverse local ticks per control tick, default 10' },
@@ -93,13 +139,21 @@ export const HELP = [
   'Starts the server (Tickverse engine + gateway, and/or the Colyseus baseline) in a child process,',
   'drives WebSocket clients from separate client processes, measures a window, and writes',
   'bench/results/<name>.json, <name>.md and <name>.svg. With --target both, the two servers run',
-  'one after the other in the same run (alternating order across sweep points).',
+  'one after the other in the same run (alternating order across points).',
+  '',
+  'Scenarios (all by default): (a) realms — --realms × --entities, whole-realm streams, --clients;',
+  '(b) open — one realm of --open-entities on the 1000 × 1000 torus, --open-clients each following',
+  'the 3×3 cells around a seeded focus point (about --interest entities); (c) capacity — clients raised',
+  'over --points on the --capacity-world until a server misses the p99 budget. --sweep runs one',
+  'classic sweep of the realms world instead.',
   '',
   'Flags (--flag value or --flag=value):',
   ...Object.entries(FLAGS).map(([f, d]) => `  --${f.padEnd(18)} ${d.help}`),
   '',
   'Examples:',
-  '  npm run bench:load                                   # 100 realms × 100 entities, 1000 clients, both targets',
+  '  npm run bench:load                                   # scenarios (a), (b), (c), both targets',
+  '  npm run bench:load -- --quick                        # the same, small (under 2 minutes)',
+  '  npm run bench:load -- --scenarios open --open-clients 500 --seconds 10',
   '  npm run bench:load -- --realms 10 --clients 100 --seconds 5 --target tickverse',
   '  npm run bench:load -- --sweep clients --seconds 10   # capacity at the latency budget',
   '',
@@ -128,6 +182,16 @@ function parseValue(flag: string, spec: Spec, raw: string): unknown {
     case 'sweep':
       if ((SWEEPS as readonly string[]).includes(raw)) return raw as SweepKind;
       return bad(`one of ${SWEEPS.join(', ')}`);
+    case 'layout':
+      if ((LAYOUTS as readonly string[]).includes(raw)) return raw as Layout;
+      return bad(`one of ${LAYOUTS.join(', ')}`);
+    case 'scenarios': {
+      const parts = raw.split(',').map((p) => p.trim());
+      if (parts.length === 0 || parts.some((p) => !(SCENARIOS as readonly string[]).includes(p)) || new Set(parts).size !== parts.length) {
+        bad(`comma-separated scenarios from ${SCENARIOS.join(', ')}, each once`);
+      }
+      return parts as ScenarioKind[];
+    }
     case 'name':
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(raw)) bad('1-64 letters, digits, ".", "_" or "-" (a file name, no path)');
       return raw;
@@ -176,25 +240,38 @@ export function parseArgs(argv: readonly string[]): LoadOptions {
   const get = <T>(flag: string, fallback: T): T => (seen.has(flag) ? (seen.get(flag) as T) : fallback);
   const sweep = get<SweepKind | null>('sweep', null);
   const points = get<number[] | null>('points', null);
-  if (points !== null && sweep === null) throw new UsageError('--points needs --sweep', 'points');
+  const quick = get('quick', false);
+  const scenarios = get<ScenarioKind[]>('scenarios', [...SCENARIOS]);
+  if (points !== null && sweep === null && !scenarios.includes('capacity')) throw new UsageError('--points needs --sweep or the capacity scenario', 'points');
+  if (sweep !== null && seen.has('scenarios')) throw new UsageError('--scenarios and --sweep conflict: a sweep runs alone', 'scenarios');
+  if (sweep === null && points !== null && points.some((p) => p > 20_000)) throw new UsageError('--points for the capacity sweep must be from 1 to 20000 clients', 'points');
   if (sweep !== null && seen.has(sweep)) {
     throw new UsageError(`--${sweep} and --sweep ${sweep} conflict: the sweep sets it (use --points to choose values)`, sweep);
   }
   if (sweep === 'shards' && points !== null && points.some((p) => p > 64)) throw new UsageError('--points for --sweep shards must be from 1 to 64', 'points');
   if (sweep === 'realms' && points !== null && points.some((p) => p > 100_000)) throw new UsageError('--points for --sweep realms must be from 1 to 100000', 'points');
   if (sweep === 'clients' && points !== null && points.some((p) => p > 20_000)) throw new UsageError('--points for --sweep clients must be from 1 to 20000', 'points');
-  const seconds = get('seconds', 20);
+  const seconds = get('seconds', quick ? QUICK.seconds : 20);
   return Object.freeze({
-    realms: get('realms', 100),
-    entities: get('entities', 100),
-    clients: get('clients', 1000),
+    scenarios: Object.freeze(scenarios),
+    quick,
+    realms: get('realms', quick ? QUICK.realms : 100),
+    entities: get('entities', quick ? QUICK.entities : 100),
+    clients: get('clients', quick ? QUICK.clients : 1000),
+    openEntities: get('open-entities', 10_000),
+    openClients: get('open-clients', quick ? QUICK.openClients : 1000),
+    interest: get('interest', 100),
+    cell: get('cell', 0),
+    capacityWorld: get<Layout>('capacity-world', 'open'),
+    capacityPoints: Object.freeze([...(sweep === null && points !== null ? points : quick ? QUICK.capacityPoints : CAPACITY_POINTS)].sort((a, b) => a - b)),
+    capacitySeconds: get('capacity-seconds', quick ? QUICK.capacitySeconds : 10),
     shards: get('shards', Math.max(1, availableParallelism())),
     seconds,
-    warmup: get('warmup', 3),
+    warmup: get('warmup', quick ? QUICK.warmup : 3),
     targets: Object.freeze(get<Target[]>('target', [...TARGETS])),
-    name: get('name', sweep === null ? 'load-latest' : `load-sweep-${sweep}`),
+    name: get('name', sweep !== null ? `load-sweep-${sweep}` : quick ? 'load-quick' : 'load-latest'),
     sweep,
-    points: points === null ? null : Object.freeze(points),
+    points: sweep === null || points === null ? null : Object.freeze(points),
     clientProcs: get('client-procs', 2),
     tickHz: get('tick-hz', 10),
     ticksPerControl: get('ticks-per-control', 10),

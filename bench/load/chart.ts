@@ -1,7 +1,9 @@
-// The report's picture, drawn as SVG text (no plotting library): paired bars per figure for
-// a single scenario, or small line charts along a sweep (delivered entity updates, p99
-// latency against the budget, CPU per simulated second, peak memory).
+// The report's picture, drawn as SVG text (no plotting library): paired bars per key figure
+// for each one-point scenario, line charts for the capacity sweep (delivered entity updates,
+// p99 latency against the budget), or for a classic sweep four small line charts (delivered
+// entity updates, p99 latency, CPU per simulated second, peak memory).
 import { FIGURES, fmtRatio, fmtValue, type FigureDef } from './figures.js';
+import { groupScenarios } from './analysis.js';
 import type { LoadReport, ScenarioResult, Target } from './types.js';
 
 const COLOR: Record<Target, string> = { tickverse: '#0f766e', colyseus: '#d97706' };
@@ -48,24 +50,21 @@ function short(v: number): string {
   return `${Number(v.toPrecision(2))}`;
 }
 
-// ---- single scenario: paired bars ----
+// ---- one scenario: paired bars ----
 
-function barsChart(r: LoadReport, s: ScenarioResult): string {
+const W = 900;
+const ROW_H = 62;
+
+/** Paired bars of the chart figures for one scenario point, from `top`; returns the elements and the height used. */
+function barsBlock(r: LoadReport, s: ScenarioResult, top: number, title: string): { body: string[]; height: number } {
   const targets = r.targets.filter((t) => s.runs[t] !== undefined);
   const defs = FIGURES.filter((f) => f.chart === true);
-  const W = 900;
-  const rowH = 62;
-  const top = 96;
   const labelW = 330;
   const barMax = 400;
-  const H = top + defs.length * rowH + 30;
-  const body: string[] = [
-    text(24, 32, `Tickverse vs Colyseus — ${s.label}`, 'font-size="18" font-weight="600" fill="#111827"'),
-    text(24, 54, `${r.machine.cores} cores, Node ${r.machine.node}, ${r.date.slice(0, 10)} · ratio = Tickverse ÷ Colyseus`, 'fill="#6b7280"'),
-    ...legend(24, 80, targets),
-  ];
+  const body: string[] = [text(24, top + 20, title, 'font-size="15" font-weight="600" fill="#111827"')];
+  const first = top + 32;
   defs.forEach((d, i) => {
-    const y = top + i * rowH;
+    const y = first + i * ROW_H;
     const vals = targets.map((t) => d.get(s.runs[t]!.figures) ?? 0);
     const max = Math.max(...vals, 1e-9);
     body.push(text(24, y + 22, d.label, 'fill="#111827" font-weight="500"'));
@@ -83,9 +82,9 @@ function barsChart(r: LoadReport, s: ScenarioResult): string {
       const fill = good === null ? '#374151' : good ? '#15803d' : '#b91c1c';
       body.push(text(W - 24, y + 30, fmtRatio(ratio), `text-anchor="end" font-weight="600" font-size="15" fill="${fill}"`));
     }
-    body.push(`<line x1="24" x2="${W - 24}" y1="${y + rowH - 6}" y2="${y + rowH - 6}" stroke="#e5e7eb"/>`);
+    body.push(`<line x1="24" x2="${W - 24}" y1="${y + ROW_H - 6}" y2="${y + ROW_H - 6}" stroke="#e5e7eb"/>`);
   });
-  return doc(W, H, body, `Tickverse vs Colyseus: ${s.label}`);
+  return { body, height: 32 + defs.length * ROW_H + 12 };
 }
 
 // ---- sweep: small line charts ----
@@ -123,8 +122,8 @@ function ticks(min: number, max: number, log: boolean): number[] {
   return out;
 }
 
-function linePanel(r: LoadReport, px: number, py: number, pw: number, ph: number, p: Panel): string[] {
-  const pts = r.scenarios.filter((s) => s.x !== null);
+function linePanel(r: LoadReport, points: readonly ScenarioResult[], xLabel: string, px: number, py: number, pw: number, ph: number, p: Panel): string[] {
+  const pts = points.filter((s) => s.x !== null);
   const xs = pts.map((s) => s.x!);
   const xLog = Math.max(...xs) / Math.max(1, Math.min(...xs)) >= 10;
   const left = px + 58;
@@ -157,7 +156,7 @@ function linePanel(r: LoadReport, px: number, py: number, pw: number, ph: number
     out.push(text(X(v), bottom + 16, short(v), 'text-anchor="middle" fill="#6b7280" font-size="11"'));
   }
   out.push(`<line x1="${left}" x2="${right}" y1="${bottom}" y2="${bottom}" stroke="#9ca3af"/>`);
-  out.push(text((left + right) / 2, bottom + 32, `${r.sweep ?? ''}${xLog ? ' (log scale)' : ''}`, 'text-anchor="middle" fill="#374151" font-size="11"'));
+  out.push(text((left + right) / 2, bottom + 32, `${xLabel}${xLog ? ' (log scale)' : ''}`, 'text-anchor="middle" fill="#374151" font-size="11"'));
   if (p.budget !== undefined) {
     const y = Y(p.budget);
     out.push(`<line x1="${left}" x2="${right}" y1="${n2(y)}" y2="${n2(y)}" stroke="#b91c1c" stroke-dasharray="5 4"/>`);
@@ -192,12 +191,41 @@ function sweepChart(r: LoadReport): string {
     ...legend(24, 78, r.targets),
   ];
   panels.forEach((p, i) => {
-    body.push(...linePanel(r, 16 + (i % 2) * (pw + 16), top + Math.floor(i / 2) * (ph + 16), pw, ph, p));
+    body.push(...linePanel(r, r.scenarios, r.sweep ?? '', 16 + (i % 2) * (pw + 16), top + Math.floor(i / 2) * (ph + 16), pw, ph, p));
   });
   return doc(W, H, body, `Tickverse vs Colyseus: sweep over ${r.sweep}`);
 }
 
+/** The run's scenarios stacked: paired bars for each one-point scenario, delivered updates and p99 against clients for the capacity sweep. */
+function suiteChart(r: LoadReport): string {
+  const body: string[] = [
+    text(24, 32, 'Tickverse vs Colyseus', 'font-size="18" font-weight="600" fill="#111827"'),
+    text(24, 54, `${r.machine.cores} cores, Node ${r.machine.node}, ${r.date.slice(0, 10)} · ratio = Tickverse ÷ Colyseus`, 'fill="#6b7280"'),
+    ...legend(24, 80, r.targets),
+  ];
+  let y = 96;
+  for (const pts of groupScenarios(r.scenarios)) {
+    if (pts.length === 1 && pts[0]!.x === null) {
+      const block = barsBlock(r, pts[0]!, y, pts[0]!.label);
+      body.push(...block.body);
+      y += block.height;
+      continue;
+    }
+    const head = pts[0]!.kind === 'capacity' ? '(c) capacity sweep' : pts[0]!.label;
+    body.push(text(24, y + 20, `${head}: ${pts[0]!.params.layout === 'open' ? `open world of ${pts[0]!.params.entities.toLocaleString('en-US')} entities` : `${pts[0]!.params.realms} realms × ${pts[0]!.params.entities} entities`}`, 'font-size="15" font-weight="600" fill="#111827"'));
+    const pw = (W - 48) / 2;
+    const ph = 250;
+    const panels: Panel[] = [
+      { title: 'Entity updates delivered / s', def: FIGURES.find((f) => f.key === 'entityUpdatesDeliveredPerSec')!, log: false },
+      { title: 'Client-observed latency p99 (ms)', def: FIGURES.find((f) => f.key === 'latencyP99')!, log: true, budget: r.verdict.budgetMs },
+    ];
+    panels.forEach((p, i) => body.push(...linePanel(r, pts, 'clients', 16 + i * (pw + 16), y + 32, pw, ph, p)));
+    y += 32 + ph + 16;
+  }
+  return doc(W, y + 10, body, 'Tickverse vs Colyseus');
+}
+
 export function renderChart(r: LoadReport): string {
   if (r.sweep !== null && r.scenarios.length > 1) return sweepChart(r);
-  return barsChart(r, r.scenarios[0]!);
+  return suiteChart(r);
 }

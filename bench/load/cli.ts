@@ -1,9 +1,10 @@
 // `npm run bench:load`: the load harness. Parses the flags, runs each planned scenario for
-// each target (alternating), and writes the report. Exit codes: 0 done, 1 a run failed,
-// 2 bad flags.
+// each target (alternating), and writes the report. In the capacity sweep a target that
+// missed the latency budget at one point is not run at the larger ones. Exit codes: 0 done,
+// 1 a run failed, 2 bad flags.
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { combineRounds, growth, plan, ratios, verdict } from './analysis.js';
+import { combineRounds, growth, plan, ratios, verdict, withinBudget } from './analysis.js';
 import { HELP, parseArgs, UsageError, type LoadOptions } from './args.js';
 import { Progress } from './progress.js';
 import { writeReport } from './report.js';
@@ -34,21 +35,25 @@ const scenarios: ScenarioResult[] = [];
 const command = `npm run bench:load${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const started = Date.now();
 let failed = false;
+/** Capacity sweep: targets that missed the budget at an earlier point (not run again). */
+const outOfBudget = new Set<Target>();
 
 for (const [i, sc] of planned.entries()) {
-  progress.done(`bench:load ${i + 1}/${planned.length}: ${sc.label} (${sc.order.join(' then ')})`);
+  const todo = sc.adaptive ? sc.order.filter((t) => !outOfBudget.has(t)) : sc.order;
+  if (todo.length === 0) continue;
+  progress.done(`bench:load ${i + 1}/${planned.length}: ${sc.label} (${todo.join(' then ')})`);
   const byTarget = new Map<Target, TargetRun[]>();
   for (let round = 0; round < options.rounds; round++) {
     // A B, then B A: each target runs first in half the rounds.
-    const order = round % 2 === 0 ? sc.order : [...sc.order].reverse();
+    const order = round % 2 === 0 ? todo : [...todo].reverse();
     const label = options.rounds > 1 ? `${sc.label} (round ${round + 1}/${options.rounds})` : sc.label;
     for (const target of order) {
       try {
-        let run = await runTarget(target, sc.params, sc.order.indexOf(target) + 1, label, progress, options.waitQuiet);
+        let run = await runTarget(target, sc.params, todo.indexOf(target) + 1, label, progress, options.waitQuiet);
         let attempts = 1;
         for (; attempts <= options.retryNoisy && noisy(run); attempts++) {
           progress.done(`${label} · ${target}: other processes used ${run.figures.otherCores} cores during the window; running it again (${attempts}/${options.retryNoisy})`);
-          const again = await runTarget(target, sc.params, sc.order.indexOf(target) + 1, label, progress, options.waitQuiet);
+          const again = await runTarget(target, sc.params, todo.indexOf(target) + 1, label, progress, options.waitQuiet);
           const disturbed = (r: TargetRun): number => r.figures.otherCores ?? 0;
           run = disturbed(again) <= disturbed(run) ? again : run;
         }
@@ -62,7 +67,15 @@ for (const [i, sc] of planned.entries()) {
   }
   const runs: Partial<Record<Target, TargetRun>> = {};
   for (const [target, list] of byTarget) runs[target] = combineRounds(list);
-  scenarios.push({ label: sc.label, x: sc.x, params: sc.params, runs, ratios: ratios(runs) });
+  if (sc.adaptive) {
+    for (const [target, run] of Object.entries(runs) as [Target, TargetRun][]) {
+      if (!withinBudget(run, options.budgetMs)) {
+        outOfBudget.add(target);
+        progress.done(`${sc.label} · ${target}: over the ${options.budgetMs} ms budget (p99 ${run.figures.latencyMs.p99} ms); not run at larger points`);
+      }
+    }
+  }
+  scenarios.push({ kind: sc.kind, label: sc.label, x: sc.x, params: sc.params, runs, ratios: ratios(runs) });
 }
 
 const report: LoadReport = {
@@ -83,7 +96,7 @@ const report: LoadReport = {
   targets: [...options.targets],
   rounds: options.rounds,
   scenarios,
-  verdict: verdict(scenarios, options.budgetMs, options.sweep),
+  verdict: verdict(scenarios, options.budgetMs),
   growth: growth(scenarios, options.sweep),
 };
 

@@ -4,9 +4,9 @@ import type { ClientStats as Stats, CloseClient } from './client-stats.js';
 import { ClientStats } from './client-stats.js';
 import { fromParent, toParent } from './ipc.js';
 import { cpuSinceMs } from './proc.js';
-import type { ClientSlice, ClientWindow, FromClient, ToClient } from './types.js';
+import type { ClientJoin, ClientSlice, ClientWindow, FromClient, ToClient } from './types.js';
 
-type Connect = (url: string, realm: string, stats: Stats) => Promise<CloseClient>;
+type Connect = (url: string, join: ClientJoin, stats: Stats) => Promise<CloseClient>;
 
 /** A join that fails (e.g. a handshake timing out while the machine is saturated) is tried again. */
 const JOIN_ATTEMPTS = 3;
@@ -32,7 +32,7 @@ async function measure(startAt: number, endAt: number): Promise<ClientWindow> {
 async function connectAll(slice: ClientSlice): Promise<void> {
   const connect: Connect =
     slice.target === 'tickverse' ? (await import('./tickverse-client.js')).connectTickverse : (await import('./colyseus/client.js')).connectColyseus;
-  clients = slice.realms.length;
+  clients = slice.joins.length;
   let next = 0;
   let connected = 0;
   let failed = 0;
@@ -40,11 +40,11 @@ async function connectAll(slice: ClientSlice): Promise<void> {
   const errors = new Map<string, number>();
   const progress = setInterval(() => send({ type: 'progress', connected, failed }), 250);
   const worker = async (): Promise<void> => {
-    while (next < slice.realms.length) {
-      const realm = slice.realms[next++]!;
+    while (next < slice.joins.length) {
+      const join = slice.joins[next++]!;
       for (let attempt = 1; ; attempt++) {
         try {
-          closers.push(await connect(slice.url, realm, stats));
+          closers.push(await connect(slice.url, join, stats));
           connected++;
           break;
         } catch (e) {
@@ -61,7 +61,7 @@ async function connectAll(slice: ClientSlice): Promise<void> {
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(slice.concurrency, slice.realms.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(slice.concurrency, slice.joins.length) }, worker));
   clearInterval(progress);
   send({ type: 'connected', connected, failed, retries, errors: [...errors].map(([m, n]) => `${n}× ${m}`).slice(0, 5) });
 }

@@ -1,8 +1,18 @@
-// What one client process counts while the window is open: frames, entity records, bytes,
-// gaps, disconnects and client-observed latency (Date.now() at receipt − the frame's `at`,
-// the server's Date.now() when it made the frame; same machine, same clock).
+// What one client process counts while the window is open: frames (and, from their sequence
+// numbers, how many were sent), entity records, bytes, gaps, disconnects and client-observed
+// latency (Date.now() once the frame is applied − the frame's `at`, the server's Date.now()
+// when it made the frame; same machine, same clock).
 import { LatencyHistogram } from './histogram.js';
 import type { ClientWindow } from './types.js';
+
+/** Where one stream (a realm, a cell of one, a room) of one client stood in the current window. */
+export interface SeqTrack {
+  gen: number;
+  first: number;
+  last: number;
+}
+
+export const newTrack = (): SeqTrack => ({ gen: -1, first: 0, last: 0 });
 
 export class ClientStats {
   /** The window, wall-clock ms: only what arrives in [startAt, endAt) counts. */
@@ -10,44 +20,71 @@ export class ClientStats {
   endAt = Number.POSITIVE_INFINITY;
   frames = 0;
   keyframes = 0;
-  deltaEntities = 0;
+  spawns = 0;
+  updates = 0;
   keyEntities = 0;
   bytes = 0;
+  messages = 0;
   gaps = 0;
+  waiting = 0;
   disconnects = 0;
   open = 0;
   readonly latency = new LatencyHistogram();
+  private gen = 0;
+  private tracks: SeqTrack[] = [];
 
-  /** A state frame applied by the client (after decoding); `ents` = entity records it carried. */
-  frame(at: number, key: boolean, ents: number): void {
-    const now = Date.now();
-    if (now < this.startAt || now >= this.endAt) return;
-    this.latency.add(now - at);
-    this.frames++;
-    if (key) {
-      this.keyframes++;
-      this.keyEntities += ents;
-    } else {
-      this.deltaEntities += ents;
-    }
-  }
-
-  /** One entity changed in a delta (Colyseus reports entity changes one callback at a time). */
   private inWindow(): boolean {
     const now = Date.now();
     return now >= this.startAt && now < this.endAt;
   }
 
-  entity(): void {
-    if (this.inWindow()) this.deltaEntities++;
+  /**
+   * A state frame applied by a client (after decoding): its stream's sequence number, the
+   * server's `at`, and the entity records it carried (keyframes: `key` records, apart).
+   */
+  frame(track: SeqTrack, seq: number, at: number, key: boolean, spawns: number, updates: number): void {
+    const now = Date.now();
+    if (now < this.startAt || now >= this.endAt) return;
+    this.latency.add(now - at);
+    this.frames++;
+    if (track.gen !== this.gen) {
+      track.gen = this.gen;
+      track.first = seq;
+      this.tracks.push(track);
+    }
+    track.last = seq;
+    if (key) {
+      this.keyframes++;
+      this.keyEntities += spawns + updates;
+    } else {
+      this.spawns += spawns;
+      this.updates += updates;
+    }
+  }
+
+  /** One entity entered a client's view / changed (Colyseus reports them one callback at a time). */
+  spawn(): void {
+    if (this.inWindow()) this.spawns++;
+  }
+
+  update(): void {
+    if (this.inWindow()) this.updates++;
   }
 
   received(bytes: number): void {
-    if (this.inWindow()) this.bytes += bytes;
+    if (this.inWindow()) {
+      this.bytes += bytes;
+      this.messages++;
+    }
   }
 
   gap(): void {
     if (this.inWindow()) this.gaps++;
+  }
+
+  /** A frame ignored because its stream waits for a keyframe. */
+  skipped(): void {
+    if (this.inWindow()) this.waiting++;
   }
 
   disconnect(): void {
@@ -57,23 +94,31 @@ export class ClientStats {
 
   /** Schedules the window (counters start from zero). */
   schedule(startAt: number, endAt: number): void {
-    this.frames = this.keyframes = this.deltaEntities = this.keyEntities = this.bytes = this.gaps = this.disconnects = 0;
+    this.frames = this.keyframes = this.spawns = this.updates = this.keyEntities = this.bytes = this.messages = this.gaps = this.waiting = this.disconnects = 0;
     this.latency.reset();
+    this.gen++;
+    this.tracks = [];
     this.startAt = startAt;
     this.endAt = endAt;
   }
 
   result(clients: number, wallMs: number, cpu: { user: number; system: number }): ClientWindow {
+    let expectedFrames = 0;
+    for (const t of this.tracks) expectedFrames += ((t.last - t.first) >>> 0) + 1;
     return {
       clients,
       open: this.open,
       wallMs,
       frames: this.frames,
       keyframes: this.keyframes,
-      deltaEntities: this.deltaEntities,
+      expectedFrames,
+      spawns: this.spawns,
+      updates: this.updates,
       keyEntities: this.keyEntities,
       bytes: this.bytes,
+      messages: this.messages,
       gaps: this.gaps,
+      waiting: this.waiting,
       disconnects: this.disconnects,
       latency: this.latency.toPairs(),
       cpuUserMs: cpu.user,

@@ -14,19 +14,28 @@ export interface FigureDef {
   digits?: number;
 }
 
+/** Whether a run's figures count toward capacity: p99 within the budget, the whole stream delivered, no client dropped, real time kept. */
+export function meetsBudget(f: Figures, budgetMs: number): boolean {
+  return f.latencyMs.n > 0 && f.latencyMs.p99 <= budgetMs && f.deliveredRatio >= 0.95 && f.disconnects === 0 && f.simSecondsPerSec >= 0.9;
+}
+
 export const FIGURES: readonly FigureDef[] = [
   { key: 'entityUpdatesDeliveredPerSec', label: 'Entity updates delivered to clients', unit: '/s', better: 'higher', get: (f) => f.entityUpdatesDeliveredPerSec, chart: true },
-  { key: 'framesPerSec', label: 'State frames delivered', unit: '/s', better: 'higher', get: (f) => f.framesPerSec, chart: true },
+  { key: 'updatesWithinBudgetPerSec', label: 'Entity updates delivered within the p99 budget', unit: '/s', better: 'higher', get: (f) => f.updatesWithinBudgetPerSec },
+  { key: 'bytesPerUpdate', label: 'Bytes per entity update delivered', unit: 'B', better: 'lower', get: (f) => f.bytesPerUpdate, chart: true, digits: 2 },
+  { key: 'serverUsPerDeliveredUpdate', label: 'Server CPU per entity update delivered', unit: 'µs', better: 'lower', get: (f) => f.serverUsPerDeliveredUpdate, chart: true, digits: 3 },
+  { key: 'clientUsPerUpdate', label: 'Client CPU per entity update delivered', unit: 'µs', better: 'lower', get: (f) => f.clientUsPerUpdate, chart: true, digits: 3 },
+  { key: 'framesPerSec', label: 'State frames delivered', unit: '/s', better: 'higher', get: (f) => f.framesPerSec },
+  { key: 'messagesPerSec', label: 'WebSocket messages received', unit: '/s', better: 'info', get: (f) => f.messagesPerSec },
   { key: 'deliveredRatio', label: 'Frames delivered ÷ frames streamed', unit: '', better: 'higher', get: (f) => f.deliveredRatio, digits: 3 },
   { key: 'latencyP50', label: 'Client-observed latency p50', unit: 'ms', better: 'lower', get: (f) => f.latencyMs.p50, chart: true },
   { key: 'latencyP99', label: 'Client-observed latency p99', unit: 'ms', better: 'lower', get: (f) => f.latencyMs.p99, chart: true },
   { key: 'latencyMax', label: 'Client-observed latency max', unit: 'ms', better: 'lower', get: (f) => f.latencyMs.max },
-  { key: 'cpuSecPerSimSec', label: 'Server CPU seconds per simulated second', unit: 's', better: 'lower', get: (f) => f.cpuSecPerSimSec, chart: true, digits: 3 },
-  { key: 'serverUsPerDeliveredUpdate', label: 'Server CPU per entity update delivered', unit: 'µs', better: 'lower', get: (f) => f.serverUsPerDeliveredUpdate, chart: true, digits: 3 },
+  { key: 'cpuSecPerSimSec', label: 'Server CPU seconds per simulated second', unit: 's', better: 'lower', get: (f) => f.cpuSecPerSimSec, digits: 3 },
   { key: 'mainThreadCores', label: 'Server main-thread CPU (cores busy)', unit: '', better: 'lower', get: (f) => f.mainThreadCores, digits: 3 },
   { key: 'mainThreadCeiling', label: 'Projection: entity updates/s with the main thread 100% busy', unit: '/s', better: 'higher', get: (f) => f.mainThreadCeiling },
   { key: 'serverCores', label: 'Server CPU (cores busy)', unit: '', better: 'lower', get: (f) => f.serverCores, digits: 3 },
-  { key: 'peakRssMiB', label: 'Server peak memory (RSS high-water)', unit: 'MiB', better: 'lower', get: (f) => f.peakRssMiB, chart: true },
+  { key: 'peakRssMiB', label: 'Server peak memory (RSS high-water)', unit: 'MiB', better: 'lower', get: (f) => f.peakRssMiB },
   { key: 'bytesPerSec', label: 'Bytes received by clients', unit: 'B/s', better: 'info', get: (f) => f.bytesPerSec },
   { key: 'localTicksPerSec', label: 'Local ticks (realm steps)', unit: '/s', better: 'info', get: (f) => f.localTicksPerSec },
   { key: 'entityUpdatesPerSec', label: 'Entity updates simulated', unit: '/s', better: 'info', get: (f) => f.entityUpdatesPerSec },
@@ -39,6 +48,7 @@ export const FIGURES: readonly FigureDef[] = [
   { key: 'barrierP99', label: 'Barrier part p99', unit: 'ms', better: 'lower', get: (f) => f.barrierMs?.p99 ?? null, digits: 3 },
   { key: 'eventLoopDelayP99Ms', label: 'Server main-thread event-loop delay p99', unit: 'ms', better: 'lower', get: (f) => f.eventLoopDelayP99Ms, digits: 2 },
   { key: 'clientCores', label: 'Client processes CPU (cores busy)', unit: '', better: 'info', get: (f) => f.clientCores, digits: 3 },
+  { key: 'gapsPerSec', label: 'Stream gaps detected by clients', unit: '/s', better: 'lower', get: (f) => f.gapsPerSec, digits: 2 },
   { key: 'otherCores', label: 'Other processes on the machine (cores busy)', unit: '', better: 'info', get: (f) => f.otherCores, digits: 2 },
   { key: 'framesDropped', label: 'Frames skipped for slow clients', unit: '', better: 'info', get: (f) => f.framesDropped },
   { key: 'disconnects', label: 'Clients disconnected', unit: '', better: 'lower', get: (f) => f.disconnects },

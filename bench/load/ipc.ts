@@ -22,3 +22,6 @@ export function fatal(e: unknown): void {
 
 /** The realm (Colyseus: room) id of realm i, the same in both servers. */
 export const realmId = (i: number): string => `stress-${i}`;
+
+/** The open world's one realm (Colyseus: room). */
+export const openRealmId = 'open-0';

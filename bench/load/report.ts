@@ -1,5 +1,6 @@
-// The report: <name>.json (everything measured), <name>.md (the verdict, the chart, each
-// figure for both targets with the ratio) and <name>.svg (the chart).
+// The report: <name>.json (everything measured), <name>.md (the verdict, the bar's figures
+// side by side per scenario, the chart, each figure for both targets with the ratio) and
+// <name>.svg (the chart).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderChart } from './chart.js';
@@ -42,6 +43,9 @@ function sweepSummary(r: LoadReport): string {
         fmtValue(f.entityUpdatesDeliveredPerSec),
         fmtValue(f.framesPerSec),
         `${f.latencyMs.p50} / ${f.latencyMs.p99}`,
+        fmtValue(f.bytesPerUpdate, 2),
+        fmtValue(f.serverUsPerDeliveredUpdate, 3),
+        fmtValue(f.clientUsPerUpdate, 3),
         fmtValue(f.cpuSecPerSimSec, 3),
         fmtValue(f.serverCores, 2),
         fmtValue(f.peakRssMiB),
@@ -49,12 +53,62 @@ function sweepSummary(r: LoadReport): string {
       ]);
     }
   }
-  return table(['point', 'target', 'entity updates delivered/s', 'frames/s', 'latency p50 / p99 (ms)', 'CPU s per sim s', 'server cores', 'peak RSS (MiB)', 'control tick p50 / p99 (ms)'], rows);
+  return table(
+    ['point', 'target', 'entity updates delivered/s', 'frames/s', 'latency p50 / p99 (ms)', 'B/update', 'server µs/update', 'client µs/update', 'CPU s per sim s', 'server cores', 'peak RSS (MiB)', 'control tick p50 / p99 (ms)'],
+    rows,
+  );
+}
+
+/** The four figures the bar is about, side by side for every scenario point. */
+const KEY_FIGURES = ['bytesPerUpdate', 'serverUsPerDeliveredUpdate', 'updatesWithinBudgetPerSec', 'clientUsPerUpdate'] as const;
+
+function keyTable(r: LoadReport): string {
+  const defs = KEY_FIGURES.map((k) => FIGURES.find((f) => f.key === k)!);
+  const rows: string[][] = [];
+  for (const s of r.scenarios) {
+    for (const d of defs) {
+      const cell = (t: Target): string => {
+        const run = s.runs[t];
+        if (run === undefined) return '—';
+        const v = d.get(run.figures);
+        if (d.key === 'updatesWithinBudgetPerSec' && v === 0) return `missed (p99 ${run.figures.latencyMs.p99} ms, ${fmtValue(run.figures.entityUpdatesDeliveredPerSec)}/s delivered)`;
+        return fmtValue(v, d.digits ?? 0);
+      };
+      const unit = d.unit === '' ? '' : ` (${d.unit})`;
+      rows.push([s.label, `${d.label}${unit}`, cell('tickverse'), cell('colyseus'), fmtRatio(s.ratios[d.key] ?? null)]);
+    }
+  }
+  return table(['scenario', 'figure', 'Tickverse', 'Colyseus', 'Tickverse ÷ Colyseus'], rows);
+}
+
+function worldLines(r: LoadReport): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const s of r.scenarios) {
+    const p = s.params;
+    const key = `${s.kind}:${p.layout}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const head = s.kind === 'realms' ? '(a)' : s.kind === 'open' ? '(b)' : s.kind === 'capacity' ? '(c)' : 'Sweep';
+    const clients = s.kind === 'capacity' ? `clients raised over ${r.scenarios.filter((x) => x.kind === 'capacity').map((x) => x.x).join(', ')} until a server missed the budget` : s.kind === 'sweep' ? 'see the points' : `${p.clients.toLocaleString('en-US')} clients`;
+    const world =
+      p.layout === 'open'
+        ? `one open-world realm of ${p.entities.toLocaleString('en-US')} entities moving on the 1000 × 1000 torus at ${p.tickHz} Hz; each client focuses on a seeded point and follows the 3 × 3 cells of ${p.cell} units around it ` +
+          `(Tickverse: a \`stress\` realm with \`cell: ${p.cell}\`, a \`focus\` request after \`join\`, one stream per cell; Colyseus: one \`OpenRoom\` whose entity map is tagged \`.view()\`, a \`StateView\` per client holding the entities of the same cells, updated as entities cross cells)`
+        : `${p.realms.toLocaleString('en-US')} realms × ${p.entities} entities at ${p.tickHz} Hz, whole-realm streams, client i joins realm i mod R ` +
+          `(Tickverse \`stress\` realms; Colyseus one \`StressRoom\` per realm), each realm sending its neighbour a cross-realm event every ${p.emitEvery} ticks`;
+    out.push(`- ${head} ${world}; ${clients}; ${p.seconds} s measured after ${p.warmup} s of warm-up.`);
+  }
+  const p = r.scenarios[0]!.params;
+  out.push(
+    `- Both: Tickverse on ${p.shards} shards (realtime, control tick every ${p.ticksPerControl} local ticks) behind its uWebSockets.js gateway; Colyseus 0.18 on \`@colyseus/ws-transport\` (its uWebSockets transport depends on a GitHub tarball and cannot be installed here), one thread, a patch after every tick. Clients in ${p.clientProcs} client processes on the same machine. ` +
+      `${r.targets.length === 2 ? `The two servers ran one after the other in this run, alternating which went first${r.rounds > 1 ? `, ${r.rounds} rounds (each figure the median over rounds)` : ''}.` : `Target: ${r.targets.join(', ')}.`}`,
+  );
+  return out;
 }
 
 export function renderMarkdown(r: LoadReport): string {
   const m = r.machine;
-  const p = r.scenarios[0]!.params;
   const ver = Object.entries(r.versions)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
@@ -65,21 +119,22 @@ export function renderMarkdown(r: LoadReport): string {
     '',
     `Command: \`${r.command}\``,
     '',
-    `World: ${r.sweep === 'realms' ? 'R (swept)' : p.realms.toLocaleString('en-US')} realms × ${p.entities} entities moving on a torus at ${p.tickHz} Hz ` +
-      `(Tickverse \`stress\` realms on ${r.sweep === 'shards' ? 'S (swept)' : p.shards} shards, realtime mode, control tick every ${p.ticksPerControl} local ticks; ` +
-      `Colyseus one \`StressRoom\` per realm, patch after every tick), each realm sending its neighbour a cross-realm event every ${p.emitEvery} ticks. ` +
-      `${r.sweep === 'clients' ? 'C (swept)' : p.clients.toLocaleString('en-US')} WebSocket clients (client i joins realm i mod R) in ${p.clientProcs} client processes; ` +
-      `${p.seconds} s measured after ${p.warmup} s of warm-up; ${r.targets.length === 2 ? `the two servers ran one after the other in this run${r.rounds > 1 ? `, ${r.rounds} rounds alternating which went first (each figure is the median over rounds)` : ''}${r.scenarios.length > 1 ? ', alternating order across points' : ''}` : `target: ${r.targets.join(', ')}`}. ` +
-      'What each figure means: [bench/README.md](../README.md).',
+    ...worldLines(r),
+    '',
+    'What each figure means: [bench/README.md](../README.md).',
     '',
     '## Verdict',
     '',
     ...r.verdict.lines.map((l) => `- ${l}`),
     '',
+    '## The figures of the bar, side by side',
+    '',
+    keyTable(r),
+    '',
     `![${r.name}](${r.name}.svg)`,
     '',
   ];
-  if (r.scenarios.length > 1) out.push('## Sweep summary', '', sweepSummary(r), '');
+  if (r.scenarios.length > 1) out.push('## Summary', '', sweepSummary(r), '');
   if (r.growth.length > 0) out.push('## How cost grows', '', ...r.growth.map((l) => `- ${l}`), '');
   for (const s of r.scenarios) {
     out.push(`## ${s.label}`, '', scenarioTable(r, s), '');

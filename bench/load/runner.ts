@@ -6,9 +6,11 @@ import { round, summarize, type Summary } from '../stats.js';
 import { Child, childScript } from './child.js';
 import { LatencyHistogram } from './histogram.js';
 import { machineTicks } from './proc.js';
-import { realmId } from './ipc.js';
+import { meetsBudget } from './figures.js';
+import { focusPoints } from './interest.js';
+import { openRealmId, realmId } from './ipc.js';
 import type { Progress } from './progress.js';
-import type { ClientWindow, Figures, FromClient, FromServer, ScenarioParams, ServerConfig, ServerWindow, Target, TargetRun, ToClient, ToServer } from './types.js';
+import type { ClientJoin, ClientWindow, Figures, FromClient, FromServer, ScenarioParams, ServerConfig, ServerWindow, Target, TargetRun, ToClient, ToServer } from './types.js';
 
 type ServerChild = Child<ToServer, FromServer>;
 type ClientChild = Child<ToClient, FromClient>;
@@ -27,16 +29,21 @@ async function timed(progress: Progress, label: string, seconds: number, status:
   }
 }
 
-/** Client i joins realm i mod R; the clients are cut into contiguous slices, one per process. */
-export function clientSlices(clients: number, realms: number, procs: number): string[][] {
-  const n = Math.max(0, Math.min(procs, clients));
-  const slices: string[][] = [];
-  for (let p = 0; p < n; p++) {
-    const from = Math.floor((p * clients) / n);
-    const to = Math.floor(((p + 1) * clients) / n);
-    const ids: string[] = [];
-    for (let i = from; i < to; i++) ids.push(realmId(i % realms));
-    slices.push(ids);
+/**
+ * What each client joins: realms layout, client i joins realm i mod R; open world, every client
+ * joins the one realm, focused on its seeded point. The clients are cut into contiguous
+ * slices, one per process.
+ */
+export function clientSlices(p: Pick<ScenarioParams, 'layout' | 'clients' | 'realms' | 'cell' | 'clientProcs'>): ClientJoin[][] {
+  const n = Math.max(0, Math.min(p.clientProcs, p.clients));
+  const focus = p.layout === 'open' ? focusPoints(p.clients, p.cell) : null;
+  const slices: ClientJoin[][] = [];
+  for (let s = 0; s < n; s++) {
+    const from = Math.floor((s * p.clients) / n);
+    const to = Math.floor(((s + 1) * p.clients) / n);
+    const joins: ClientJoin[] = [];
+    for (let i = from; i < to; i++) joins.push(focus === null ? { realm: realmId(i % p.realms), focus: null } : { realm: openRealmId, focus: focus[i]! });
+    slices.push(joins);
   }
   return slices;
 }
@@ -67,20 +74,30 @@ const WINDOW_LEAD_MS = 500;
 export async function runTarget(target: Target, p: ScenarioParams, order: number, label: string, progress: Progress, quietSec = 0): Promise<TargetRun> {
   const tag = `${label} · ${target}`;
   const idleBefore = quietSec > 0 ? await waitQuiet(progress, tag, quietSec) : null;
-  const cfg: ServerConfig = { target, realms: p.realms, entities: p.entities, shards: p.shards, tickHz: p.tickHz, ticksPerControl: p.ticksPerControl, emitEvery: p.emitEvery };
-  progress.note(`${tag}: starting the server (${p.realms} realms × ${p.entities} entities)`);
+  const cfg: ServerConfig = {
+    target,
+    layout: p.layout,
+    realms: p.realms,
+    entities: p.entities,
+    cell: p.cell,
+    shards: p.shards,
+    tickHz: p.tickHz,
+    ticksPerControl: p.ticksPerControl,
+    emitEvery: p.emitEvery,
+  };
+  progress.note(`${tag}: starting the server (${p.layout === 'open' ? `one realm of ${p.entities} entities, cells of ${p.cell}` : `${p.realms} realms × ${p.entities} entities`})`);
   const server: ServerChild = new Child(`${target} server`, childScript('server-main'), [JSON.stringify(cfg)]);
   const drivers: ClientChild[] = [];
   try {
     const ready = await server.next('ready', 60_000 + p.realms * 20);
-    const slices = clientSlices(p.clients, p.realms, p.clientProcs);
+    const slices = clientSlices(p);
     const counts = slices.map(() => ({ connected: 0, failed: 0 }));
-    slices.forEach((realms, i) => {
+    slices.forEach((joins, i) => {
       const d: ClientChild = new Child(`${target} clients #${i + 1}`, childScript('client-main'));
       d.onMessage((m) => {
         if (m.type === 'progress' || m.type === 'connected') counts[i] = { connected: m.connected, failed: m.failed };
       });
-      d.send({ type: 'connect', slice: { target, url: ready.url, realms, concurrency: p.concurrency } });
+      d.send({ type: 'connect', slice: { target, url: ready.url, joins, concurrency: p.concurrency } });
       drivers.push(d);
     });
     const joined = Promise.all(drivers.map((d) => d.next('connected', 120_000 + p.clients * 50)));
@@ -121,8 +138,9 @@ export async function runTarget(target: Target, p: ScenarioParams, order: number
     const figures = toFigures(p, serverWindow, clientWindows, connected, machineCores);
     const notes = notesFor(target, p, figures, serverWindow, failed, joins.flatMap((j) => j.errors));
     progress.done(
-      `${tag}: ${fmtInt(figures.entityUpdatesDeliveredPerSec)} entity updates/s delivered, ${fmtInt(figures.framesPerSec)} frames/s, ` +
-        `p50/p99 ${figures.latencyMs.p50}/${figures.latencyMs.p99} ms, ${figures.cpuSecPerSimSec} CPU-s per sim-s, peak RSS ${figures.peakRssMiB} MiB`,
+      `${tag}: ${fmtInt(figures.entityUpdatesDeliveredPerSec)} entity updates/s delivered, p50/p99 ${figures.latencyMs.p50}/${figures.latencyMs.p99} ms, ` +
+        `${figures.bytesPerUpdate} B/update, server ${figures.serverUsPerDeliveredUpdate} µs/update (${figures.serverCores} cores), ` +
+        `clients ${figures.clientUsPerUpdate} µs/update (${figures.clientCores} cores)`,
     );
     if (idleBefore !== null && idleBefore > QUIET_CORES) notes.push(`The machine was not quiet before this run: ${idleBefore.toFixed(2)} cores busy elsewhere after waiting ${quietSec} s.`);
     return { target, order, rounds: 1, connected, connectFailed: failed, connectRetries: retries, setupMs: ready.setupMs, figures, notes };
@@ -144,51 +162,64 @@ function roundSummary(s: Summary, digits = 3): Summary {
 export function toFigures(p: ScenarioParams, s: ServerWindow, cws: ClientWindow[], connected: number, machineCores: number | null): Figures {
   const hist = new LatencyHistogram();
   let frames = 0;
-  let deltaEntities = 0;
+  let expected = 0;
+  let delivered = 0;
   let bytes = 0;
+  let messages = 0;
+  let gaps = 0;
   let clientCpuMs = 0;
   let clientWallMs = 0;
   let disconnects = 0;
   for (const c of cws) {
     hist.addPairs(c.latency);
     frames += c.frames;
-    deltaEntities += c.deltaEntities;
+    expected += c.expectedFrames;
+    delivered += c.spawns + c.updates;
     bytes += c.bytes;
+    messages += c.messages;
+    gaps += c.gaps;
     clientCpuMs += c.cpuUserMs + c.cpuSystemMs;
     clientWallMs = Math.max(clientWallMs, c.wallMs);
     disconnects += c.disconnects;
   }
   const wall = (clientWallMs > 0 ? clientWallMs : s.wallMs) / 1000;
   const serverCores = (s.cpuUserMs + s.cpuSystemMs) / s.wallMs;
+  const clientCores = clientWallMs > 0 ? clientCpuMs / clientWallMs : 0;
   const simSecondsPerSec = p.realms > 0 ? s.localTicksPerSec / p.realms / p.tickHz : 0;
-  // What the server streamed: each client gets one frame per tick of its realm, at the rate the realms actually ticked.
-  const expectedFrames = connected * (p.realms > 0 ? s.localTicksPerSec / p.realms : p.tickHz) * wall;
   const mainCores = s.mainThreadCpuMs === null ? null : s.mainThreadCpuMs / s.wallMs;
-  const delivered = deltaEntities / wall;
-  return {
+  const perSec = delivered / wall;
+  const f: Figures = {
     controlTickMs: s.controlTickMs === null ? null : roundSummary(summarize(s.controlTickMs)),
     barrierMs: s.barrierMs === null ? null : roundSummary(summarize(s.barrierMs)),
     localTicksPerSec: s.localTicksPerSec,
     entityUpdatesPerSec: s.entityUpdatesPerSec,
     crossRealmEventsPerSec: s.crossRealmEventsPerSec,
     framesPerSec: Math.round(frames / wall),
-    entityUpdatesDeliveredPerSec: Math.round(deltaEntities / wall),
+    entityUpdatesDeliveredPerSec: Math.round(perSec),
+    updatesWithinBudgetPerSec: 0,
     bytesPerSec: Math.round(bytes / wall),
+    bytesPerUpdate: delivered > 0 ? round(bytes / delivered, 2) : 0,
+    messagesPerSec: Math.round(messages / wall),
+    gapsPerSec: round(gaps / wall, 2),
     latencyMs: hist.summary(),
-    deliveredRatio: expectedFrames > 0 ? round(frames / expectedFrames, 3) : 0,
+    // Frames received ÷ frames the stream sequence numbers say were sent (per stream, last − first + 1).
+    deliveredRatio: expected > 0 ? round(Math.min(1, frames / expected), 3) : 0,
     simSecondsPerSec: round(simSecondsPerSec, 3),
     cpuSecPerSimSec: simSecondsPerSec > 0 ? round(serverCores / simSecondsPerSec, 3) : 0,
     serverCores: round(serverCores, 3),
-    clientCores: clientWallMs > 0 ? round(clientCpuMs / clientWallMs, 3) : 0,
+    clientCores: round(clientCores, 3),
     peakRssMiB: Math.round(s.peakRssBytes / 2 ** 20),
     eventLoopDelayP99Ms: s.eventLoopDelayMs.p99,
     framesDropped: s.framesDropped,
     disconnects,
     mainThreadCores: mainCores === null ? null : round(mainCores, 3),
-    mainThreadCeiling: mainCores === null || mainCores < 0.01 ? null : Math.round(delivered / mainCores),
-    otherCores: machineCores === null ? null : round(Math.max(0, machineCores - serverCores - (clientWallMs > 0 ? clientCpuMs / clientWallMs : 0)), 2),
-    serverUsPerDeliveredUpdate: deltaEntities > 0 ? round((serverCores * 1e6) / (deltaEntities / wall), 3) : 0,
+    mainThreadCeiling: mainCores === null || mainCores < 0.01 ? null : Math.round(perSec / mainCores),
+    otherCores: machineCores === null ? null : round(Math.max(0, machineCores - serverCores - clientCores), 2),
+    serverUsPerDeliveredUpdate: delivered > 0 ? round((serverCores * 1e6) / perSec, 3) : 0,
+    clientUsPerUpdate: delivered > 0 ? round((clientCores * 1e6) / perSec, 3) : 0,
   };
+  f.updatesWithinBudgetPerSec = meetsBudget(f, p.budgetMs) ? f.entityUpdatesDeliveredPerSec : 0;
+  return f;
 }
 
 function notesFor(target: Target, p: ScenarioParams, f: Figures, s: ServerWindow, failed: number, errors: string[]): string[] {
@@ -197,7 +228,8 @@ function notesFor(target: Target, p: ScenarioParams, f: Figures, s: ServerWindow
   if (failed > 0) notes.push(`${failed} of ${p.clients} clients could not join (${errors.join('; ')}).`);
   if (f.simSecondsPerSec < 0.9) notes.push(`The server fell behind real time: it simulated ${f.simSecondsPerSec} s per second.`);
   else if (f.simSecondsPerSec < 0.99) notes.push(`The realms ticked at ${round(f.simSecondsPerSec * p.tickHz, 2)} Hz instead of ${p.tickHz} (the loop drifts).`);
-  if (p.clients > 0 && f.deliveredRatio < 0.95) notes.push(`Clients received ${Math.round(f.deliveredRatio * 100)}% of the frames the server streamed.`);
+  if (p.clients > 0 && f.deliveredRatio < 0.95) notes.push(`Clients received ${Math.round(f.deliveredRatio * 100)}% of the frames the stream sequence numbers say were sent.`);
+  if (f.gapsPerSec > 0) notes.push(`Clients detected ${f.gapsPerSec} stream gaps per second (lost frames; the stream waits for a keyframe).`);
   if (s.framesDropped > 0) notes.push(`The gateway skipped ${s.framesDropped.toLocaleString('en-US')} frames to clients over the backpressure limit (they resync from a keyframe).`);
   if (s.slowClientCloses > 0) notes.push(`${s.slowClientCloses} slow clients were closed (backpressure policy).`);
   if (f.disconnects > 0) notes.push(`${f.disconnects} clients were disconnected during the window.`);

@@ -1,11 +1,12 @@
-// Tickverse under load: the engine in realtime mode with R stress realms on S shards, and
-// the gateway on a free port. Figures come from the engine's control-tick reports and the
+// Tickverse under load: the engine in realtime mode with R stress realms on S shards (open
+// world: one stress realm with area-of-interest cells, no cross-realm events), and the
+// gateway on a free port. Figures come from the engine's control-tick reports and the
 // gateway's stream counters.
 import { randomBytes } from 'node:crypto';
 import { Engine, type ControlTickInfo } from '../../engine/index.js';
 import { startGateway } from '../../gateway/index.js';
 import { WS_PATH } from '../../protocol/wire.js';
-import { realmId } from './ipc.js';
+import { openRealmId, realmId } from './ipc.js';
 import { perSec, type BenchServer, type TargetFigures } from './server-api.js';
 import type { ServerConfig } from './types.js';
 
@@ -20,7 +21,10 @@ const REGISTER_BATCH = 1000;
 export async function startTickverse(cfg: ServerConfig): Promise<BenchServer> {
   const engine = new Engine({ shards: cfg.shards, mode: 'realtime', tickHz: cfg.tickHz, ticksPerControl: cfg.ticksPerControl, hashEvery: 0 });
   await engine.start();
-  for (let first = 0; first < cfg.realms; first += REGISTER_BATCH) {
+  if (cfg.layout === 'open') {
+    await engine.register({ realm_id: openRealmId, game_id: 'bench-load', kind: 'stress', params: { entities: cfg.entities, emitEvery: 0, cell: cfg.cell } });
+  }
+  for (let first = 0; cfg.layout === 'realms' && first < cfg.realms; first += REGISTER_BATCH) {
     const batch: Promise<unknown>[] = [];
     for (let i = first; i < Math.min(cfg.realms, first + REGISTER_BATCH); i++) {
       batch.push(

@@ -8,10 +8,25 @@ export type Target = (typeof TARGETS)[number];
 export const SWEEPS = ['realms', 'shards', 'clients'] as const;
 export type SweepKind = (typeof SWEEPS)[number];
 
+/**
+ * The scenarios of one run: `realms` (a) R realms × E entities, whole-realm streams;
+ * `open` (b) one open-world realm whose clients each follow the cells around a focus point;
+ * `capacity` (c) clients raised on a world until a server misses the latency budget.
+ */
+export const SCENARIOS = ['realms', 'open', 'capacity'] as const;
+export type ScenarioKind = (typeof SCENARIOS)[number];
+
+/** `realms`: whole-realm streams, client i joins realm i mod R; `open`: one realm with area-of-interest cells. */
+export const LAYOUTS = ['realms', 'open'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
 /** The world both servers simulate: R realms (rooms) of E entities ticking at tickHz. */
 export interface World {
+  layout: Layout;
   realms: number;
   entities: number;
+  /** Area-of-interest cell size in world units (open layout); 0 = whole-realm streams. */
+  cell: number;
   /** Tickverse shard threads (Colyseus runs every room on its one thread). */
   shards: number;
   tickHz: number;
@@ -25,11 +40,17 @@ export interface ServerConfig extends World {
   target: Target;
 }
 
+/** What one client joins: a realm (Colyseus: room), and in an open world the point it focuses on. */
+export interface ClientJoin {
+  realm: string;
+  focus: [number, number] | null;
+}
+
 export interface ClientSlice {
   target: Target;
   url: string;
-  /** One realm id per client of this process. */
-  realms: string[];
+  /** One join per client of this process. */
+  joins: ClientJoin[];
   /** Connections opened at once while connecting. */
   concurrency: number;
 }
@@ -95,11 +116,22 @@ export interface ClientWindow {
   wallMs: number;
   frames: number;
   keyframes: number;
-  /** Entity records in delta frames (Colyseus: entity onChange callbacks) and in keyframes. */
-  deltaEntities: number;
+  /** Frames the stream sequence numbers say were sent in the window (last − first + 1 per stream). */
+  expectedFrames: number;
+  /**
+   * Entity records applied from delta frames: spawns (an entity entering the client's view:
+   * Tickverse `spawn` records, Colyseus entity adds) and updates (Tickverse `update` records,
+   * Colyseus entity onChange callbacks). Keyframe records are counted apart.
+   */
+  spawns: number;
+  updates: number;
   keyEntities: number;
+  /** WebSocket message payloads received, bytes, and messages. */
   bytes: number;
+  messages: number;
   gaps: number;
+  /** Frames ignored while a stream waited for its keyframe (after a gap or a new cell). */
+  waiting: number;
   disconnects: number;
   /** Latency histogram: [ms, count] pairs. */
   latency: [number, number][];
@@ -117,8 +149,17 @@ export interface Figures {
   entityUpdatesPerSec: number;
   crossRealmEventsPerSec: number;
   framesPerSec: number;
+  /** Spawn + update records applied by the clients from delta frames, per second. */
   entityUpdatesDeliveredPerSec: number;
+  /** Entity updates delivered per second when the run met the latency budget (and the other checks), else 0. */
+  updatesWithinBudgetPerSec: number;
   bytesPerSec: number;
+  /** Bytes received by the clients (every message, keyframes included) ÷ entity updates delivered. */
+  bytesPerUpdate: number;
+  /** WebSocket messages received by the clients per second. */
+  messagesPerSec: number;
+  /** Stream gaps the clients detected (a lost frame), per second. */
+  gapsPerSec: number;
   latencyMs: Summary;
   /** Frames received ÷ frames the server streamed to them (clients × the realms' actual tick rate × seconds). */
   deliveredRatio: number;
@@ -139,6 +180,8 @@ export interface Figures {
   mainThreadCeiling: number | null;
   /** Server CPU per entity update delivered to a client, µs (server cores ÷ delivered updates/s). */
   serverUsPerDeliveredUpdate: number;
+  /** Client processes' CPU per entity update delivered, µs. */
+  clientUsPerUpdate: number;
 }
 
 export interface TargetRun {
@@ -158,6 +201,8 @@ export interface TargetRun {
 }
 
 export interface ScenarioParams extends World {
+  /** Client-observed p99 budget, ms (a run within it counts toward capacity). */
+  budgetMs: number;
   clients: number;
   seconds: number;
   warmup: number;
@@ -167,6 +212,8 @@ export interface ScenarioParams extends World {
 }
 
 export interface ScenarioResult {
+  /** Which scenario of the run this point belongs to; `sweep` for a custom `--sweep`. */
+  kind: ScenarioKind | 'sweep';
   label: string;
   /** The swept variable's value at this point (null for a single scenario). */
   x: number | null;
@@ -184,17 +231,37 @@ export interface Machine {
   platform: string;
 }
 
+/** The comparison within one scenario: its one point, or a sweep's points. */
+export interface GroupVerdict {
+  kind: ScenarioKind | 'sweep';
+  label: string;
+  /** Tickverse ÷ Colyseus per delivered entity update (median over the points where both delivered): bytes, server CPU, client CPU. */
+  bytesRatio: number | null;
+  serverCpuRatio: number | null;
+  clientCpuRatio: number | null;
+  /** Highest entity updates/s delivered within the budget, per target (0 = missed it at every load tried). */
+  capacity: Partial<Record<Target, number>>;
+  /** The target still met the budget at the largest load it was given: its capacity is a lower bound. */
+  capacityIsLowerBound: Partial<Record<Target, boolean>>;
+  /** Tickverse ÷ Colyseus of the capacities; null when the run cannot size it. */
+  capacityRatio: number | null;
+  /** The ratio is "at least" (Colyseus missed at its smallest load, or Tickverse never missed). */
+  capacityRatioAtLeast: boolean;
+  /** This scenario's part of the bar: true met, false not met, null not decided (or not measured here). */
+  bytesBar: boolean | null;
+  serverCpuBar: boolean | null;
+  capacityBar: boolean | null;
+}
+
 export interface Verdict {
   /** Latency budget the comparison holds both to (client-observed p99, ms). */
   budgetMs: number;
-  /** Highest entity updates/s delivered within the budget, per target, and their ratio. */
-  capacity: Partial<Record<Target, number>>;
-  capacityRatio: number | null;
-  /** Whether the highest point tried was still within budget (the capacity is then a lower bound). */
-  capacityIsLowerBound: Partial<Record<Target, boolean>>;
-  cpuRatio: number | null;
-  meetsUpdatesBar: boolean | null;
-  meetsCpuBar: boolean | null;
+  groups: GroupVerdict[];
+  /** The issue's bar, part by part: true met, false not met, null not decided by this run. */
+  bytesBar: boolean | null;
+  serverCpuBar: boolean | null;
+  capacityBar: boolean | null;
+  met: boolean | null;
   lines: string[];
 }
 

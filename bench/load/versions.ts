@@ -23,6 +23,6 @@ function installedVersion(pkg: string): string {
 
 export function versions(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pkg of ['@colyseus/core', '@colyseus/ws-transport', '@colyseus/schema', 'colyseus.js', 'uWebSockets.js', 'msgpackr']) out[pkg] = installedVersion(pkg);
+  for (const pkg of ['@colyseus/core', '@colyseus/ws-transport', '@colyseus/schema', '@colyseus/sdk', 'uWebSockets.js', 'msgpackr', 'ws']) out[pkg] = installedVersion(pkg);
   return out;
 }

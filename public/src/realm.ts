@@ -137,12 +137,16 @@ client.on('state', (f: StateFrame, view) => {
   s.lastFrame = now;
   s.frames++;
   framesTotal++;
-  if (f.key) {
+  if (f.key === true) {
     for (const id of [...s.ents.keys()]) if (!view.entities.has(id)) remove(s, id, now);
     for (const e of view.entities.values()) upsert(s, e, now);
   } else {
-    for (const e of f.ents) upsert(s, e, now);
-    for (const id of f.gone) remove(s, id, now);
+    // Removed first: an id removed and added again in one frame moved within the view.
+    for (const id of view.lastRemoved) if (!view.entities.has(id)) remove(s, id, now);
+    for (const id of view.lastChanged) {
+      const e = view.entities.get(id);
+      if (e !== undefined) upsert(s, e, now);
+    }
   }
   s.synced = view.synced;
 });

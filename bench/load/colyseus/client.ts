@@ -1,8 +1,12 @@
-// A Colyseus client as a game would write it: colyseus.js joins the room by id and keeps the
-// decoded state; latency is read from the state's `at` in onStateChange (after the patch is
-// decoded), entity changes are counted with the schema callbacks (onChange per entity).
-import { Client, getStateCallbacks, type Room } from 'colyseus.js';
-import { byteLength, type ClientStats, type CloseClient } from '../client-stats.js';
+// A Colyseus client as a game would write it: @colyseus/sdk 0.18 joins the room by id (in the
+// open world with its focus point as join options) and keeps the decoded state. Entity
+// updates delivered are counted with the schema callbacks: an entity added to the client's
+// state (it entered the view) is a spawn, an entity's onChange an update. Latency and gaps
+// are read in onStateChange (after the patch is decoded and the callbacks ran) from the
+// state's `at` and `tick`.
+import { Callbacks, Client, type Room } from '@colyseus/sdk';
+import { byteLength, newTrack, type ClientStats, type CloseClient } from '../client-stats.js';
+import type { ClientJoin } from '../types.js';
 
 interface EntityLike {
   x: number;
@@ -10,25 +14,52 @@ interface EntityLike {
 }
 interface StateLike {
   at: number;
-  entities: { size: number };
+  tick: number;
+  entities: Map<string, EntityLike> & { size: number };
 }
-type Callbacks = (target: unknown) => {
-  entities: { onAdd(cb: (e: EntityLike, key: string) => void, immediate?: boolean): () => void };
-  onChange(cb: () => void): () => void;
-};
 
-export async function connectColyseus(url: string, realm: string, stats: ClientStats): Promise<CloseClient> {
+export async function connectColyseus(url: string, join: ClientJoin, stats: ClientStats): Promise<CloseClient> {
   const client = new Client(url);
-  const room: Room<StateLike> = await client.joinById<StateLike>(realm);
+  const options = join.focus === null ? {} : { x: join.focus[0], y: join.focus[1] };
+  const room: Room<unknown, StateLike> = await client.joinById<StateLike>(join.realm, options);
+  const track = newTrack();
   let first = true;
+  let lastTick = -1;
   let leaving = false;
+  /** Entities added by the patch being applied: their field values came with the add, not as an update. */
+  const fresh = new Set<string>();
   room.onStateChange((s) => {
-    stats.frame(s.at, first, first ? s.entities.size : 0);
+    if (!first && s.tick !== lastTick + 1) stats.gap();
+    lastTick = s.tick;
+    stats.frame(track, s.tick, s.at, first, first ? s.entities.size : 0, 0);
     first = false;
+    fresh.clear();
   });
-  const $ = getStateCallbacks(room as never) as unknown as Callbacks;
-  $(room.state).entities.onAdd((e) => {
-    $(e).onChange(() => stats.entity());
+  const callbacks = Callbacks.get(room as never) as unknown as {
+    onAdd(prop: 'entities', cb: (e: EntityLike, key: string) => void, immediate?: boolean): () => void;
+    onRemove(prop: 'entities', cb: (e: EntityLike, key: string) => void): () => void;
+    onChange(instance: EntityLike, cb: () => void): () => void;
+  };
+  // An entity leaves the view and may come back later: its onChange goes with it.
+  const watching = new Map<string, () => void>();
+  callbacks.onAdd(
+    'entities',
+    (e, key) => {
+      if (!first) stats.spawn(); // entities of the first state are its keyframe
+      fresh.add(key);
+      watching.get(key)?.();
+      watching.set(
+        key,
+        callbacks.onChange(e, () => {
+          if (fresh.size === 0 || !fresh.has(key)) stats.update();
+        }),
+      );
+    },
+    true,
+  );
+  callbacks.onRemove('entities', (_e, key) => {
+    watching.get(key)?.();
+    watching.delete(key);
   });
   room.onLeave(() => {
     if (!leaving) stats.disconnect();

@@ -1,30 +1,39 @@
-// The Colyseus baseline server: @colyseus/core with the ws transport on a free port, one
-// StressRoom per realm created up front (autoDispose off, so rooms without clients keep
-// simulating, as Tickverse realms do). Everything runs on the process's one thread.
+// The Colyseus baseline server: @colyseus/core 0.18 with @colyseus/ws-transport on a free port
+// (its uWebSockets transport depends on a GitHub tarball of uWebSockets.js, which cannot be
+// installed from the registry here), rooms created up front with autoDispose off so rooms
+// without clients keep simulating, as Tickverse realms do. Everything runs on the process's
+// one thread. Realms layout: one StressRoom per realm; open world: one OpenRoom.
 import type { AddressInfo } from 'node:net';
-import { realmId } from '../ipc.js';
+import { matchMaker, Server } from '@colyseus/core';
+import { WebSocketTransport } from '@colyseus/ws-transport';
+import { openRealmId, realmId } from '../ipc.js';
 import { perSec, type BenchServer, type TargetFigures } from '../server-api.js';
 import type { ServerConfig } from '../types.js';
-import { core, wsTransport } from './modules.js';
-import { roomCounters, StressRoom, type StressRoomOptions } from './room.js';
+import { OpenRoom, roomCounters, StressRoom, type OpenRoomOptions, type StressRoomOptions } from './room.js';
 
 const CREATE_BATCH = 500;
 const noop = (): void => undefined;
 const silent = { debug: noop, info: noop, warn: noop, error: noop, trace: noop, log: noop };
 
 export async function startColyseus(cfg: ServerConfig): Promise<BenchServer> {
-  const transport = new wsTransport.WebSocketTransport();
-  const server = new core.Server({ transport, greet: false, logger: silent, gracefullyShutdown: false });
+  const transport = new WebSocketTransport();
+  const server = new Server({ transport, greet: false, logger: silent, gracefullyShutdown: false });
   server.define('stress', StressRoom);
+  server.define('open', OpenRoom);
   await server.listen(0, '127.0.0.1');
   const port = (transport.server!.address() as AddressInfo).port;
-  for (let first = 0; first < cfg.realms; first += CREATE_BATCH) {
-    const batch: Promise<unknown>[] = [];
-    for (let i = first; i < Math.min(cfg.realms, first + CREATE_BATCH); i++) {
-      const options: StressRoomOptions = { realmId: realmId(i), peer: realmId((i + 1) % cfg.realms), entities: cfg.entities, tickHz: cfg.tickHz, emitEvery: cfg.emitEvery };
-      batch.push(core.matchMaker.createRoom('stress', options));
+  if (cfg.layout === 'open') {
+    const options: OpenRoomOptions = { realmId: openRealmId, entities: cfg.entities, tickHz: cfg.tickHz, cell: cfg.cell };
+    await matchMaker.createRoom('open', options);
+  } else {
+    for (let first = 0; first < cfg.realms; first += CREATE_BATCH) {
+      const batch: Promise<unknown>[] = [];
+      for (let i = first; i < Math.min(cfg.realms, first + CREATE_BATCH); i++) {
+        const options: StressRoomOptions = { realmId: realmId(i), peer: realmId((i + 1) % cfg.realms), entities: cfg.entities, tickHz: cfg.tickHz, emitEvery: cfg.emitEvery };
+        batch.push(matchMaker.createRoom('stress', options));
+      }
+      await Promise.all(batch);
     }
-    await Promise.all(batch);
   }
 
   let c0 = { ...roomCounters };
