@@ -184,6 +184,8 @@ function syncJoins(): void {
           joined.add(r.realmId);
           sceneRealm(r.realmId);
           joinProblem = null;
+          // A realm with cells streams only what is around a focus: start near its origin (shift-click moves it).
+          if (r.cellSize > 0) client.focus(r.realmId, r.cellSize * 1.5, r.cellSize * 1.5).catch(() => {});
         },
         (e: unknown) => {
           joinProblem = `Cannot show “${r.realmId}”: ${describeError(e)}`;
@@ -567,6 +569,11 @@ sceneEl.addEventListener('click', (ev) => {
   const r = sceneEl.getBoundingClientRect();
   const found = hit(ev.clientX - r.left, ev.clientY - r.top);
   if (found === null) return;
+  const b = found.box;
+  if (ev.shiftKey && b.info.cellSize > 0) {
+    client.focus(b.info.realmId, (ev.clientX - r.left - b.wx) / b.s, (ev.clientY - r.top - b.wy) / b.s).catch(() => {});
+    return;
+  }
   const q = new URLSearchParams({ realm: found.box.info.realmId });
   if (found.ent !== null) q.set('entity', found.ent.e.id);
   location.href = `entities.html#${q.toString()}`;
