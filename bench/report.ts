@@ -1,6 +1,7 @@
 // Markdown summary of a bench report.
 import type { BarrierResult } from './barrier.bench.js';
 import type { CodecRow } from './codec.bench.js';
+import type { ReplicationRow } from './replication.bench.js';
 import type { LatencyResult } from './latency.bench.js';
 import type { MultiverseResult } from './multiverse.js';
 import type { RoutedResult } from './routed.bench.js';
@@ -14,6 +15,8 @@ export interface BenchReport {
   ring: unknown[];
   barrier: BarrierResult[];
   codec: CodecRow[];
+  /** Absent in reports written before the scenario existed. */
+  replication?: ReplicationRow[];
   multiverse: MultiverseResult[];
   fanout: unknown[];
   routed: RoutedResult[];
@@ -69,6 +72,17 @@ export function renderMarkdown(r: BenchReport): string {
     parts.push('## Codec (msgpackr, one event)', '');
     parts.push(table(['operation', 'ops/s', 'bytes'], r.codec.map((c) => [c.name, fmt(c.opsPerSec), c.bytes])), '');
   }
+  parts.push(
+    ...section(
+      '## Replication on the shard (one realm of moving points, one tick\'s client frames)',
+      r.replication ?? [],
+      ['variant', 'entities', 'tick p50 µs', 'ns / entity update', 'bytes / entity update', 'frames / tick', 'speed vs v1', 'bytes vs v1'],
+      (x) => [x.variant, fmt(x.entities), x.tickUs, x.nsPerUpdate, x.bytesPerUpdate, x.framesPerTick, x.speedup === null ? '—' : `${x.speedup}×`, x.bytesRatio === null ? '—' : `${x.bytesRatio}×`],
+      [
+        'Baseline beside it, same run and world: the wire v1 shard path (an object per entity per tick, a keyed diff, changed entities re-sent whole with id and kind), rebuilt in `bench/replication.bench.ts`. An entity update = an entity whose sent (rounded) position changed; the count is the same for every variant. Bytes are the encoded frames before the WebSocket header.',
+      ],
+    ),
+  );
   if (r.fanout.length > 0) {
     parts.push('## Gateway fan-out', '');
     const rows = r.fanout as Record<string, unknown>[];

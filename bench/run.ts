@@ -14,12 +14,13 @@ import { runMultiverse } from './multiverse.js';
 import { renderMarkdown, type BenchReport } from './report.js';
 import { routedBench } from './routed.bench.js';
 import { tick10kBench } from './tick10k.bench.js';
+import { replicationBench } from './replication.bench.js';
 
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const out = process.argv.find((a) => a.startsWith('--out='))?.slice(6);
-const SCENARIOS = ['ring', 'barrier', 'codec', 'routed', 'tick10k', 'latency', 'multiverse', 'fanout'];
+const SCENARIOS = ['ring', 'barrier', 'codec', 'replication', 'routed', 'tick10k', 'latency', 'multiverse', 'fanout'];
 const picked = only?.split(',').filter((n) => n.length > 0);
 const unknown = picked?.filter((n) => !SCENARIOS.includes(n)) ?? [];
 if (unknown.length > 0) {
@@ -48,6 +49,7 @@ const report: BenchReport = {
   ring: [],
   barrier: [],
   codec: [],
+  replication: [],
   multiverse: [],
   fanout: [],
   routed: [],
@@ -89,6 +91,10 @@ await scenario('barrier', async () => {
 await scenario('codec', async () => {
   log('codec');
   report.codec = await codecBench();
+});
+await scenario('replication', async () => {
+  log('replication (wire v1 path vs v2 replica)');
+  report.replication = replicationBench({ quick });
 });
 await scenario('routed', async () => {
   report.routed = await routedBench({ quick, log });

@@ -1,5 +1,6 @@
 // The pieces of wire v2 one by one: schema checks and quantisation round trips, the shard →
 // gateway bundle, the StateModel's stream rules, and the gateway's per-stream cache.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decode, encode } from '../protocol/codec.js';
@@ -8,6 +9,7 @@ import { StateModel, pushSpawn, streamKey, type StateFrameV2 } from '../protocol
 import { cellOf, compileSchema, dequantise, plainValue, quantise, realmCellSize, type FieldValue } from '../protocol/view-schema.js';
 import { CellStream, stateTopic } from '../gateway/cell-stream.js';
 import { Replica } from '../workers/replica.js';
+import { encodeStateFrame } from '../protocol/state-encode.js';
 
 describe('view schema', () => {
   it('lays out fields in declaration order with their scales', () => {
@@ -63,6 +65,62 @@ describe('view schema', () => {
     expect(realmCellSize({ cell: -1 }, undefined)).toBe(0);
     expect(realmCellSize({ cell: 'big' }, undefined)).toBe(0);
     expect(realmCellSize({ cell: Infinity }, 3)).toBe(3);
+  });
+});
+
+describe('state frame encoder', () => {
+  const value = fc.oneof(
+    fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 }),
+    fc.integer({ min: -40, max: 200 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.maxSafeInteger(),
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 300 }),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  const frame = fc.record(
+    {
+      op: fc.constant('state' as const),
+      realm: fc.string({ minLength: 1, maxLength: 64 }),
+      cell: fc.tuple(fc.integer({ min: -32768, max: 32767 }), fc.integer({ min: -32768, max: 32767 })),
+      seq: fc.nat({ max: 0xffffffff }),
+      tick: fc.nat({ max: 0xffffffff }),
+      at: fc.double({ min: 0, max: 2e12, noNaN: true }),
+      key: fc.boolean(),
+      fields: fc.array(fc.string({ maxLength: 20 }), { maxLength: 31 }),
+      scale: fc.array(fc.nat({ max: 1_000_000 }), { maxLength: 31 }),
+      spawn: fc.array(value, { maxLength: 70_000 / 1000 }),
+      update: fc.array(value, { maxLength: 300 }),
+      gone: fc.array(fc.nat({ max: 100_000 }), { maxLength: 20 }),
+    },
+    { requiredKeys: ['op', 'realm', 'seq', 'tick', 'at'] },
+  );
+
+  it('writes plain MessagePack that a general decoder reads back exactly', () => {
+    fc.assert(
+      fc.property(frame, (f) => {
+        const back = decode<StateFrameV2>(encodeStateFrame(f as StateFrameV2));
+        // -0 and 0 are one number on the wire.
+        expect(back).toEqual(JSON.parse(JSON.stringify(f, (_k, v: unknown) => (Object.is(v, -0) ? 0 : v))));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('uses the smallest encodings, as the byte-level example in protocol.md shows', () => {
+    const bytes = encodeStateFrame({ op: 'state', realm: 'tavern', seq: 1, tick: 421, at: 1795310039207, update: [1, 1, 5] });
+    const hex = '86 a2 6f 70 a5 73 74 61 74 65 a5 72 65 61 6c 6d a6 74 61 76 65 72 6e a3 73 65 71 01 a4 74 69 63 6b cd 01 a5 a2 61 74 cb 42 7a 20 0d 13 0a 70 00 a6 75 70 64 61 74 65 93 01 01 05';
+    expect(Buffer.from(bytes).toString('hex').replace(/(..)(?!$)/g, '$1 ')).toBe(hex);
+    // The document shows these very bytes (over three lines).
+    const doc = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(doc).toContain(hex.slice(0, 3 * 28 - 1));
+    expect(doc).toContain('a6 75 70 64 61 74 65 93 01 01 05');
+    expect(bytes.length).toBe(59);
+    // Large arrays and long strings take their 16/32-bit headers.
+    const big = decode<StateFrameV2>(encodeStateFrame({ op: 'state', realm: 'r', seq: 0, tick: 0, at: 0, gone: Array.from({ length: 70_000 }, (_, i) => i) }));
+    expect(big.gone).toHaveLength(70_000);
+    expect(big.gone![69_999]).toBe(69_999);
   });
 });
 

@@ -2,7 +2,7 @@
 // row number is the entity's wire handle), compared column by column against what was last
 // sent to find each tick's changes; streams per area-of-interest cell (or one for the whole
 // realm), each with its own sequence and keyframes. Encodes each changed stream's frame once.
-import { encode } from '../protocol/codec.js';
+import { encodeStateFrame } from '../protocol/state-encode.js';
 import type { EntityView } from '../protocol/realm.js';
 import type { ViewSink } from './realm.js';
 import { pushSpawn, type StateFrameV2 } from '../protocol/state-wire.js';
@@ -106,7 +106,9 @@ export class Replica implements ViewSink {
     const f = this.fields[field];
     if (f === undefined) return;
     const col = this.cur[field]!;
-    if (f.scale > 0) (col as Float64Array)[row] = quantise(f, value);
+    if (f.scale === 1 && f.min === -Infinity && f.max === Infinity && typeof value === 'number' && Number.isFinite(value)) {
+      (col as Float64Array)[row] = Math.round(value) || 0; // the common case, without the clamp (and no -0)
+    } else if (f.scale > 0) (col as Float64Array)[row] = quantise(f, value);
     else (col as FieldValue[])[row] = plainValue(value);
   }
 
@@ -142,6 +144,8 @@ export class Replica implements ViewSink {
     const xi = this.byName.get('x');
     const yi = this.byName.get('y');
     const nf = this.fields.length;
+    let lastCk = NaN;
+    let lastS: Stream | undefined;
     for (let r = 0; r < this.high; r++) {
       const st = this.state[r]!;
       if (st === FREE) continue;
@@ -151,13 +155,18 @@ export class Replica implements ViewSink {
         continue;
       }
       let ck = WHOLE;
-      let cell: [number, number] | null = null;
+      let cx = 0;
+      let cy = 0;
       if (this.cellSize > 0) {
-        cell = [cellOf(this.position(xi, r), this.cellSize), cellOf(this.position(yi, r), this.cellSize)];
-        ck = cellKey(cell[0], cell[1]);
+        cx = cellOf(this.position(xi, r), this.cellSize);
+        cy = cellOf(this.position(yi, r), this.cellSize);
+        ck = cellKey(cx, cy);
       }
-      let s = this.streams.get(ck);
-      if (s === undefined) this.streams.set(ck, (s = this.newStream(cell)));
+      // Neighbouring rows are mostly in the same stream: one Map lookup per change of stream.
+      let s = ck === lastCk ? lastS : this.streams.get(ck);
+      if (s === undefined) this.streams.set(ck, (s = this.newStream(this.cellSize > 0 ? [cx, cy] : null)));
+      lastCk = ck;
+      lastS = s;
       const prevCell = this.sentCell[r]!;
       const entered = st === NEW || prevCell !== ck || this.respawn[r] === 1;
       if (entered || s.key) {
@@ -169,7 +178,7 @@ export class Replica implements ViewSink {
         this.diffRow(s, r);
       }
       const id = this.ids[r]!;
-      if (cell !== null && (prevCell !== ck || this.reportAll || this.pending.has(id)) && this.tracked.has(id)) moves.push({ id, cell });
+      if (this.cellSize > 0 && this.tracked.size > 0 && (prevCell !== ck || this.reportAll || this.pending.has(id)) && this.tracked.has(id)) moves.push({ id, cell: [cx, cy] });
       this.state[r] = SENT;
       this.respawn[r] = 0;
       this.sentCell[r] = ck;
@@ -200,7 +209,7 @@ export class Replica implements ViewSink {
       if (s.spawn.length > 0) f.spawn = s.spawn;
       if (s.update.length > 0) f.update = s.update;
     }
-    const out: BundleFrame = { key: s.key, cell: s.cell, seq: s.seq, bytes: encode(f) };
+    const out: BundleFrame = { key: s.key, cell: s.cell, seq: s.seq, bytes: encodeStateFrame(f) };
     s.seq = (s.seq + 1) >>> 0;
     s.sinceKey = s.key ? 0 : s.sinceKey + 1;
     s.needKey = false;
@@ -209,20 +218,33 @@ export class Replica implements ViewSink {
 
   /** An update record for the fields that changed since last sent (nothing if none did). */
   private diffRow(s: Stream, r: number): void {
+    const u = s.update;
+    const at = u.length;
+    u.push(r - s.lastH, 0);
     let mask = 0;
-    const vals: FieldValue[] = [];
     for (let f = 0; f < this.fields.length; f++) {
-      const c = this.cur[f]!;
-      const p = this.sent[f]!;
-      const now = c[r]!;
-      const was = p[r]!;
-      if (now === was) continue;
+      if (this.fields[f]!.scale > 0) {
+        const c = this.cur[f] as Float64Array;
+        const now = c[r]!;
+        const p = this.sent[f] as Float64Array;
+        const was = p[r]!;
+        if (now === was) continue;
+        u.push(now - was);
+        p[r] = now;
+      } else {
+        const now = (this.cur[f] as FieldValue[])[r]!;
+        const p = this.sent[f] as FieldValue[];
+        if (now === p[r]) continue;
+        u.push(now);
+        p[r] = now;
+      }
       mask |= 1 << f;
-      vals.push(this.fields[f]!.scale > 0 ? (now as number) - (was as number) : now);
-      p[r] = now;
     }
-    if (mask === 0) return;
-    s.update.push(r - s.lastH, mask, ...vals);
+    if (mask === 0) {
+      u.length = at;
+      return;
+    }
+    u[at + 1] = mask;
     s.lastH = r;
     s.dirty = true;
   }
