@@ -20,7 +20,7 @@ describe('gateway: operations', () => {
     const stack = await startStack();
     const raw = await RawClient.open(stack.url);
     const hello = raw.messages[0]!;
-    expect(hello).toMatchObject({ op: 'hello', v: 1, server: 'tickverse', authed: false, readNeedsToken: false });
+    expect(hello).toMatchObject({ op: 'hello', v: 2, server: 'tickverse', authed: false, readNeedsToken: false });
     expect((hello as { session: string }).session).toMatch(/^s/);
     expect((hello as { limits: { maxPayloadBytes: number } }).limits.maxPayloadBytes).toBe(64 * 1024);
 
