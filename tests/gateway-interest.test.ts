@@ -85,10 +85,12 @@ describe('area of interest', () => {
       await game.input('w', { set: { id, kind: 'npc', x, y } }, 'game');
     }
     const c = await client(stack);
+    const me = c.hello!.session;
+    // The player's entity exists before anyone watches the realm: its cell is known from the start.
+    await c.input('w', { set: { id: me, kind: 'player', x: 120, y: 180 } });
+    await until('the player entity', () => stack.engine.get('w').entities === 5);
     const view = await c.join('w');
     const pushes = cellsPushes(c);
-    const me = c.hello!.session;
-    await c.input('w', { set: { id: me, kind: 'player', x: 120, y: 180 } });
     await until('the player cells around [1, 1]', () => pushes.some((p) => p.cells.some(([x, y]) => x === 1 && y === 1) && p.cells.length === 9));
     await until('the player and the south-west NPC, nothing else', () => view.entities.size === 2 && view.entities.has('sw') && view.entities.has(me));
 

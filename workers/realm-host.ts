@@ -42,6 +42,8 @@ type Queued = { event: RealmEvent } | { input: PlayerInput };
 
 /** Events and inputs held for a paused realm, at most this many (then counted as dropped). */
 const PAUSED_QUEUE_LIMIT = 10_000;
+/** Players remembered per realm with cells (the oldest is forgotten first). */
+const RECENT_PLAYERS = 4096;
 
 export class RealmHost {
   readonly slot: number;
@@ -65,6 +67,8 @@ export class RealmHost {
   replica: Replica | null = null;
   /** Area-of-interest cell size: the registration's `cell` param, else the kind's schema; 0 = whole-realm streams. */
   readonly cellSize: number;
+  /** Players that sent inputs lately (realms with cells), so a new watch knows whose cells to report. */
+  private readonly players = new Set<string>();
   /** Transfers asked for during the round; carried out at its end. */
   readonly outgoing: { entity: string; to: string }[] = [];
   private rng: SeededRandom;
@@ -151,7 +155,7 @@ export class RealmHost {
   }
 
   input(input: PlayerInput): void {
-    this.replica?.track(input.player);
+    this.notePlayer(input.player);
     this.accept({ input });
   }
 
@@ -189,8 +193,21 @@ export class RealmHost {
       return true;
     }
     return this.guard(() => {
-      this.replica = new Replica(this.id, this.kind.schema ?? null, this.cellSize);
+      const rep = new Replica(this.id, this.kind.schema ?? null, this.cellSize);
+      for (const p of this.players) rep.track(p);
+      this.replica = rep;
     });
+  }
+
+  /** A player that sent inputs: its entity's cell is reported while the realm is watched. */
+  private notePlayer(player: string): void {
+    if (this.cellSize <= 0) return;
+    if (!this.players.delete(player) && this.players.size >= RECENT_PLAYERS) {
+      const oldest = this.players.values().next();
+      if (oldest.done !== true) this.players.delete(oldest.value);
+    }
+    this.players.add(player); // most recent last
+    this.replica?.track(player);
   }
 
   unwatch(): void {
