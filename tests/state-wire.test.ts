@@ -290,6 +290,57 @@ describe('gateway cell stream cache', () => {
     expect(m.streams.get('')!.seq).toBe(7);
   });
 
+  it('names topics per stream; counts a stream started from its first frame; keeps copies, not views of the bundle', () => {
+    expect(stateTopic('r', '')).toBe('state/r');
+    const src = rep();
+    const cs = new CellStream('r', '', 1 << 20);
+    const [k] = src.next();
+    cs.take(k!);
+    expect(cs.started).toBe(true);
+    const kept = [...cs.picture()![0]!];
+    k!.bytes.fill(0); // the engine's bundle buffer is reused or dropped: the cache must not care
+    expect([...cs.picture()![0]!]).toEqual(kept);
+    src.move(1);
+    const [d] = src.next();
+    cs.take(d!);
+    const keptDelta = [...cs.picture()![1]!];
+    d!.bytes.fill(0);
+    expect([...cs.picture()![1]!]).toEqual(keptDelta);
+  });
+
+  it('exactly 4 cached deltas are folded; 3 are sent as they are', () => {
+    const src = rep();
+    const cs = new CellStream('r', '', 1 << 20);
+    for (let i = 0; i <= 3; i++) {
+      src.move(i);
+      for (const f of src.next()) cs.take(f);
+    }
+    expect(cs.picture()).toHaveLength(4);
+    src.move(4);
+    for (const f of src.next()) cs.take(f);
+    expect(cs.picture()).toHaveLength(1);
+  });
+
+  it('the cache holds up to its limit exactly, counting every frame', () => {
+    const src = rep();
+    const probe = new CellStream('r', '', 1 << 20);
+    const frames: BundleFrame[] = [];
+    for (let i = 0; i < 4; i++) {
+      src.move(i);
+      frames.push(...src.next());
+    }
+    const total = frames.reduce((a, f) => a + f.bytes.length, 0);
+    for (const f of frames) probe.take(f);
+    expect(probe.picture()).toHaveLength(4);
+    const exact = new CellStream('r', '', total);
+    for (const f of frames) exact.take(f);
+    expect(exact.picture()).toHaveLength(4);
+    const short = new CellStream('r', '', total - 1);
+    for (const f of frames) short.take(f);
+    expect(short.picture()).toBeNull();
+    expect(short.broken).toBe(false); // full, not broken: it waits for the next keyframe without asking
+  });
+
   it('a gap upstream breaks the cache until the next keyframe; so does a full cache', () => {
     const src = rep();
     const cs = new CellStream('r', '', 1 << 20);
