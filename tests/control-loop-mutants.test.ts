@@ -1,9 +1,10 @@
 // The control loop and the catch-up log, pinned down against real shard threads: what the
 // catch-up log keeps (and that a snapshot trims it, so memory does not grow with uptime),
-// stopping when shards die during the final snapshot, the barrier when every shard is dead,
-// and the control-tick report. Written to kill the mutants StrykerJS finds in
-// engine/control-loop.ts and engine/route-log.ts (`npx stryker run stryker.control.json`),
-// but every assertion is something a user of the engine (or of the log) can observe.
+// stopping when the shards die during the final snapshot or are all gone for good, state
+// hashes in the round a shard dies, and code awaiting a tick getting its turn before the next
+// release. Written to kill the mutants StrykerJS finds in engine/control-loop.ts and
+// engine/route-log.ts (`npx stryker run stryker.control.json`), but every assertion is
+// something a user of the engine (or of the log) can observe.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,7 +133,7 @@ describe('control loop: stopping and dead shards', () => {
       await engine.start();
       await engine.register({ realm_id: 'p', game_id: 'g', kind: 'probe' });
       engine.killShard(0);
-      await untilTick(engine, 'the shard given up on', () => engine.get('p').state === 'error' && engine.stats().shardsAlive === 0);
+      await within(untilTick(engine, 'the shard given up on', () => engine.get('p').state === 'error' && engine.stats().shardsAlive === 0), 20_000, 'control ticks with no shard');
       expect(engine.get('p').error).toContain('SHARD_FAILED');
       // No shard to wait for: ticks still close, and an event to the failed realm is reported, not lost.
       const r = engine.publish({ type: 'hello', to: 'p' });
@@ -167,5 +168,29 @@ describe('control loop: the control-tick report', () => {
     const died = ticks.get(n + 2)!;
     expect(died.shards[v.shard]!.busyMs).toBe(0);
     expect(died.hashes).toEqual({ h: expect.any(Number) });
+  });
+});
+
+describe('control loop: code awaiting a tick', () => {
+  it('runs before the next round is released, however fast the rounds: stop() called there ends with a service round', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tickverse-loop-'));
+    const engine = new Engine({ shards: 1, mode: 'max', snapshotEvery: 0, dataDir: dir, kindModules: [probeKind] });
+    try {
+      await engine.start();
+      await engine.register({ realm_id: 'p', game_id: 'g', kind: 'probe' });
+      // Tick after tick, as a script stepping through the simulation would.
+      for (let i = 0; i < 40; i++) await engine.onControlTick(engine.controlTick + 1);
+      const before = engine.get('p').localTick;
+      const last = engine.controlTick;
+      const finals: ControlTickInfo[] = [];
+      engine.on('controlTick', (info) => finals.push(info));
+      await engine.stop();
+      expect(finals.length).toBeGreaterThanOrEqual(1);
+      expect(finals.map((i) => [i.controlTick, i.localTicks])).toEqual(finals.map((_, k) => [last + 1 + k, 0]));
+      expect(engine.get('p').localTick).toBe(before);
+    } finally {
+      await engine.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
