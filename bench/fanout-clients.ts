@@ -42,26 +42,38 @@ function frameAt(b: Buffer): number {
 
 const SEQ_KEY = [0xa3, 0x73, 0x65, 0x71]; // fixstr "seq"
 
-/** seq and key flag: a StateFrame starts {op, realm, seq, tick, key, …}; read them in place, or fall back to a scan. */
+/** seq and key flag: a wire v2 frame starts {op, realm, [cell], seq, tick, at, [key], …}
+ *  (protocol/state-encode.ts writes that order); read them in place, or fall back to a scan. */
 function frameSeq(b: Buffer): { seq: number; key: boolean } {
-  // 0x88, "op", "state" (1+3+6 bytes), "realm" (6), realm id (fixstr), "seq" (4), uint, "tick" (5), uint, "key" (4), bool
+  const skipUint = (p: number): number => {
+    const t = b[p]!;
+    return p + (t <= 0x7f ? 1 : t === 0xcc ? 2 : t === 0xcd ? 3 : t === 0xce ? 5 : 9);
+  };
+  // map header, "op", "state" (1+3+6 bytes), "realm" (6), realm id (fixstr)
   let p = 16;
-  const realmLen = (b[p] ?? 0) & 0x1f;
-  p += 1 + realmLen;
+  p += 1 + ((b[p] ?? 0) & 0x1f);
+  if (b[p] === 0xa4 && b[p + 1] === 0x63) p = skipCell(b, p + 5); // "cell": [cx, cy]
   if (b[p] === SEQ_KEY[0] && b[p + 1] === SEQ_KEY[1] && b[p + 2] === SEQ_KEY[2] && b[p + 3] === SEQ_KEY[3]) {
     p += 4;
     const seq = readScalar(b, p);
-    const t = b[p]!;
-    p += t <= 0x7f ? 1 : t === 0xcc ? 2 : t === 0xcd ? 3 : t === 0xce ? 5 : 9;
-    p += 5; // "tick"
-    const tt = b[p]!;
-    p += tt <= 0x7f ? 1 : tt === 0xcc ? 2 : tt === 0xcd ? 3 : tt === 0xce ? 5 : 9;
-    if (b[p] === 0xa3 && b[p + 1] === 0x6b && typeof seq === 'number') return { seq, key: b[p + 4] === 0xc3 };
+    p = skipUint(p) + 5; // "tick"
+    p = skipUint(p) + 3 + 9; // "at", float64
+    if (typeof seq === 'number') return { seq, key: b[p] === 0xa3 && b[p + 1] === 0x6b && b[p + 4] === 0xc3 };
   }
   const f = findFields(b, ['seq', 'key'] as const);
   const seq = f?.seq === undefined ? -1 : readScalar(b, f.seq[0]);
   const key = f?.key === undefined ? false : readScalar(b, f.key[0]);
   return { seq: typeof seq === 'number' ? seq : -1, key: key === true };
+}
+
+/** Past a fixarray of two ints (a cell). */
+function skipCell(b: Buffer, p: number): number {
+  let q = p + 1;
+  for (let i = 0; i < 2; i++) {
+    const t = b[q]!;
+    q += t <= 0x7f || t >= 0xe0 ? 1 : t === 0xcc || t === 0xd0 ? 2 : t === 0xcd || t === 0xd1 ? 3 : 5;
+  }
+  return q;
 }
 
 async function run(cfg: ClientsConfig): Promise<void> {

@@ -6,6 +6,8 @@
 //
 //   npm run build && node dist/bench/fanout.js [--clients=1000,5000] [--realms=100] [--seconds=10] [--entities=16]
 //   (or, within `npm run bench`, the "fanout" scenario)
+import { readBundle } from '../protocol/state-bundle.js';
+import { findFields, readScalar } from '../gateway/msgpack-scan.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../engine/index.js';
@@ -89,9 +91,10 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutRow> {
   let measuring = false;
   engine.on('state', (_realm, bytes) => {
     if (!measuring) return;
-    const n = bytes.length;
-    if (n > 12 && bytes[n - 9] === 0xcb) {
-      const at = new DataView(bytes.buffer, bytes.byteOffset + n - 8, 8).getFloat64(0);
+    // A bundle of the tick's frames; each frame's `at` is read without decoding the rest.
+    for (const f of readBundle(bytes)?.frames ?? []) {
+      const at = f.bytes.length > 0 ? frameAt(f.bytes) : Number.NaN;
+      if (!Number.isFinite(at)) continue;
       engineHist[Math.min(9999, Math.max(0, Math.round(Date.now() - at)))]!++;
       engineFrames++;
     }
@@ -220,4 +223,11 @@ if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${proce
     const row = await runFanout({ clients: c, realms, seconds, entities, clientProcs, shards });
     process.stdout.write(`${JSON.stringify(row)}\n`);
   }
+}
+
+/** A frame's `at`, found by a bounded scan of its top-level keys. */
+function frameAt(b: Uint8Array): number {
+  const f = findFields(b, ['at'] as const);
+  const at = f?.at === undefined ? null : readScalar(b, f.at[0]);
+  return typeof at === 'number' ? at : Number.NaN;
 }
