@@ -7,7 +7,7 @@
 import { Packr } from 'msgpackr';
 import { SeededRandom } from '../workers/random.js';
 import { Replica } from '../workers/replica.js';
-import { SIZE, stepPoint } from '../workers/kinds/torus.js';
+import { scatterPoints, stepPoint } from '../workers/kinds/torus.js';
 
 export interface ReplicationRow {
   variant: string;
@@ -30,13 +30,7 @@ interface World {
 
 function world(n: number): World {
   const rng = new SeededRandom(42);
-  const body = new Float64Array(n * 4);
-  for (let i = 0; i < n; i++) {
-    body[i * 4] = rng.next() * SIZE;
-    body[i * 4 + 1] = rng.next() * SIZE;
-    body[i * 4 + 2] = (rng.next() - 0.5) * 20;
-    body[i * 4 + 3] = (rng.next() - 0.5) * 20;
-  }
+  const body = scatterPoints(n, () => rng.next());
   return { body, ids: Array.from({ length: n }, (_, i) => `e${i}`) };
 }
 

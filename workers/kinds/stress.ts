@@ -3,7 +3,7 @@
 // unicast to `peer` when given, else a broadcast to every realm subscribed to 'stress'.
 import type { EntityView } from '../../protocol/realm.js';
 import { defineKind, type Json } from '../realm.js';
-import { SIZE, stepPoint } from './torus.js';
+import { scatterPoints, stepPoint } from './torus.js';
 
 interface StressState {
   n: number;
@@ -28,13 +28,7 @@ export default defineKind<StressState>({
   subscribes: ['stress'],
   create(params, ctx) {
     const n = num(params.entities, 100, 0, 100_000);
-    const body = new Float64Array(n * 4);
-    for (let i = 0; i < n; i++) {
-      body[i * 4] = ctx.random() * SIZE;
-      body[i * 4 + 1] = ctx.random() * SIZE;
-      body[i * 4 + 2] = (ctx.random() - 0.5) * 20;
-      body[i * 4 + 3] = (ctx.random() - 0.5) * 20;
-    }
+    const body = scatterPoints(n, ctx.random);
     const peer = typeof params.peer === 'string' ? params.peer : null;
     return { n, work: num(params.work, 0, 0, 10_000), emitEvery: num(params.emitEvery, 10, 0, 1_000_000), body, acc: 0, peers: 0, peer };
   },

@@ -13,3 +13,15 @@ export function stepPoint(b: Float64Array, o: number, dt: number): void {
   b[o] = x;
   b[o + 1] = y;
 }
+
+/** `n` points at random places with random velocities (±10 units/s), drawn in a fixed order from `random`. */
+export function scatterPoints(n: number, random: () => number): Float64Array {
+  const body = new Float64Array(n * 4);
+  for (let i = 0; i < n; i++) {
+    body[i * 4] = random() * SIZE;
+    body[i * 4 + 1] = random() * SIZE;
+    body[i * 4 + 2] = (random() - 0.5) * 20;
+    body[i * 4 + 3] = (random() - 0.5) * 20;
+  }
+  return body;
+}
