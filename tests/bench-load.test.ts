@@ -219,7 +219,7 @@ describe('bench:load pieces', () => {
           point('realms', null, { delivered: 100, p99: 5, bytes: 3, serverUs: 0.1 }, { delivered: 100, p99: 6, bytes: 7, serverUs: 0.5 }),
           point('open', null, { delivered: 100, p99: 5, bytes: 4, serverUs: 0.1 }, { delivered: 100, p99: 90, bytes: 8, serverUs: 2 }),
           point('capacity', 10, { delivered: 100, p99: 5, bytes: 4, serverUs: 0.1 }, { delivered: 100, p99: 10, bytes: 8, serverUs: 2 }),
-          point('capacity', 20, { delivered: 400, p99: 20, bytes: 4, serverUs: 0.1 }, { delivered: 150, p99: 80, bytes: 8, serverUs: 2 }),
+          point('capacity', 20, { delivered: 400, p99: 20, bytes: 4, serverUs: 0.1 }, { delivered: 120, p99: 80, bytes: 8, serverUs: 2 }),
           point('capacity', 40, { delivered: 700, p99: 90, bytes: 4, serverUs: 0.1 }, null),
         ],
         50,
@@ -228,6 +228,8 @@ describe('bench:load pieces', () => {
       const cap = v.groups[2]!;
       expect(cap.capacity).toEqual({ tickverse: 400, colyseus: 100 });
       expect(cap.capacityRatio).toBe(4);
+      // Colyseus's capacity is under the 120/s it missed at, Tickverse's under 700/s: the ratio is within [400/120, 700/100].
+      expect(cap.capacityRange).toEqual([3.333, 7]);
       expect(cap.capacityBar).toBe(true);
       expect(v.groups[0]!.capacityBar).toBeNull(); // (a) does not decide the capacity part
       expect([v.bytesBar, v.serverCpuBar, v.capacityBar, v.met]).toEqual([true, true, true, true]);
@@ -253,7 +255,21 @@ describe('bench:load pieces', () => {
         ],
         50,
       );
-      expect(missed.groups[0]!).toMatchObject({ capacity: { tickverse: 400, colyseus: 0 }, capacityRatio: 4, capacityRatioAtLeast: true, capacityBar: true });
+      expect(missed.groups[0]!).toMatchObject({ capacity: { tickverse: 400, colyseus: 0 }, capacityRatio: 4, capacityRatioAtLeast: true, capacityRange: [4, null], capacityBar: true });
+      // A coarse sweep: 4× at the points carried, but Colyseus missed at a load only 2× below Tickverse's capacity: not decided.
+      const coarse = verdict(
+        [
+          point('capacity', 10, { delivered: 100, p99: 5, bytes: 3, serverUs: 0.1 }, { delivered: 100, p99: 10, bytes: 7, serverUs: 0.5 }),
+          point('capacity', 20, { delivered: 400, p99: 20, bytes: 3, serverUs: 0.1 }, { delivered: 200, p99: 60, bytes: 7, serverUs: 0.5 }),
+          point('capacity', 40, { delivered: 800, p99: 90, bytes: 3, serverUs: 0.1 }, null),
+        ],
+        50,
+      );
+      expect(coarse.groups[0]!).toMatchObject({ capacityRatio: 4, capacityRange: [2, 8], capacityBar: null });
+      expect(coarse.lines.join('\n')).toMatch(/between 2\.00× and 8\.00×/);
+      // Tickverse misses below 3× Colyseus's capacity: NOT met.
+      const worse = verdict([point('capacity', 10, { delivered: 100, p99: 60, bytes: 3, serverUs: 0.1 }, { delivered: 100, p99: 10, bytes: 7, serverUs: 0.5 })], 50);
+      expect(worse.groups[0]!.capacityBar).toBe(false);
     });
   });
 });
@@ -295,7 +311,7 @@ describe('bench:load smoke run', () => {
     expect(r.code, r.stderr).toBe(0);
     for (const ext of ['json', 'md', 'svg']) expect(existsSync(join(out, `smoke.${ext}`))).toBe(true);
     const report = JSON.parse(readFileSync(join(out, 'smoke.json'), 'utf8')) as LoadReport;
-    expect(report).toMatchObject({ kind: 'tickverse-load-report', version: 1, name: 'smoke', sweep: null, targets: ['tickverse', 'colyseus'] });
+    expect(report).toMatchObject({ kind: 'tickverse-load-report', version: 2, name: 'smoke', sweep: null, targets: ['tickverse', 'colyseus'] });
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.node).toBe(process.version);
     expect(report.versions['@colyseus/core']).toMatch(/^0\.18\./);

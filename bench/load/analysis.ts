@@ -40,6 +40,7 @@ export function plan(o: LoadOptions): PlannedScenario[] {
     ticksPerControl: o.ticksPerControl,
     emitEvery: o.emitEvery,
     concurrency: o.concurrency,
+    joinTimeout: o.joinTimeout,
   };
   const targets = [...o.targets];
   const alternate = (i: number): Target[] => (i % 2 === 0 ? targets : [...targets].reverse());
@@ -204,51 +205,45 @@ export function groupVerdict(points: readonly ScenarioResult[], budgetMs: number
   const kind = points[0]!.kind;
   const capacity: Partial<Record<Target, number>> = {};
   const lowerBound: Partial<Record<Target, boolean>> = {};
-  const floor: Partial<Record<Target, number>> = {};
+  /** The smallest load (delivered updates/s) a target missed the budget at, above its capacity: the capacity lies below it. */
+  const ceiling: Partial<Record<Target, number>> = {};
   for (const t of ['tickverse', 'colyseus'] as const) {
-    const idx = points.map((s, i) => (s.runs[t] === undefined ? -1 : i)).filter((i) => i >= 0);
-    if (idx.length === 0) continue;
+    const runs = points.map((s) => s.runs[t]).filter((r): r is TargetRun => r !== undefined);
+    if (runs.length === 0) continue;
     let best = 0;
     let bestIdx = -1;
-    for (const i of idx) {
-      const run = points[i]!.runs[t]!;
+    runs.forEach((run, i) => {
       const v = withinBudget(run, budgetMs) ? run.figures.entityUpdatesDeliveredPerSec : 0;
       if (v > best) {
         best = v;
         bestIdx = i;
       }
-    }
+    });
     capacity[t] = best;
-    lowerBound[t] = bestIdx >= 0 && bestIdx === idx.at(-1);
-    const delivered = idx.map((i) => points[i]!.runs[t]!.figures.entityUpdatesDeliveredPerSec).filter((v) => v > 0);
-    floor[t] = delivered.length === 0 ? 0 : Math.min(...delivered);
+    lowerBound[t] = bestIdx >= 0 && bestIdx === runs.length - 1;
+    const above = runs.filter((r) => !withinBudget(r, budgetMs)).map((r) => r.figures.entityUpdatesDeliveredPerSec).filter((v) => v > best);
+    ceiling[t] = above.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...above);
   }
   const bytesRatio = medianRatio(points, (f) => f.bytesPerUpdate);
   const serverCpuRatio = medianRatio(points, (f) => f.serverUsPerDeliveredUpdate);
   const clientCpuRatio = medianRatio(points, (f) => f.clientUsPerUpdate);
   let capacityRatio: number | null = null;
+  let capacityRange: [number, number | null] | null = null;
   let atLeast = false;
   let capacityBar: boolean | null = null;
   const tv = capacity.tickverse;
   const cy = capacity.colyseus;
-  if (tv !== undefined && cy !== undefined) {
-    if (tv > 0 && cy > 0) {
-      capacityRatio = round(tv / cy, 3);
-      const tvMore = lowerBound.tickverse === true; // Tickverse could carry more: the ratio is at least this
-      const cyMore = lowerBound.colyseus === true; // Colyseus could carry more: the ratio is at most this
-      atLeast = tvMore && !cyMore;
-      if (tvMore && cyMore) capacityBar = null;
-      else if (cyMore) capacityBar = capacityRatio >= 3 ? null : false;
-      else if (tvMore) capacityBar = capacityRatio >= 3 ? true : null;
-      else capacityBar = capacityRatio >= 3;
-    } else if (tv > 0 && cy === 0 && (floor.colyseus ?? 0) > 0) {
-      // Colyseus missed at every load tried: its capacity is below the smallest load it carried.
-      capacityRatio = round(tv / floor.colyseus!, 3);
+  if (tv !== undefined && cy !== undefined && (tv > 0 || cy > 0)) {
+    // Each capacity lies in [best within budget, smallest load missed above it): so does their ratio.
+    const low = tv / ceiling.colyseus!;
+    const high = cy > 0 ? ceiling.tickverse! / cy : Number.POSITIVE_INFINITY;
+    capacityRange = [round(low, 3), Number.isFinite(high) ? round(high, 3) : null];
+    if (tv > 0 && cy > 0) capacityRatio = round(tv / cy, 3);
+    else if (tv > 0 && low > 0) {
+      capacityRatio = round(low, 3);
       atLeast = true;
-      capacityBar = capacityRatio >= 3 ? true : null;
-    } else if (tv === 0 && cy > 0) {
-      capacityBar = false;
     }
+    capacityBar = low >= 3 ? true : high < 3 ? false : null;
   }
   const bytesBar = bytesRatio === null ? null : bytesRatio <= 1;
   const serverCpuBar = serverCpuRatio === null ? null : serverCpuRatio <= 1 / 3;
@@ -264,6 +259,7 @@ export function groupVerdict(points: readonly ScenarioResult[], budgetMs: number
     capacityIsLowerBound: lowerBound,
     capacityRatio,
     capacityRatioAtLeast: atLeast,
+    capacityRange,
     bytesBar,
     serverCpuBar,
     capacityBar: capacityCounts ? capacityBar : null,
@@ -295,6 +291,10 @@ function groupLines(points: readonly ScenarioResult[], g: GroupVerdict, budgetMs
   };
   let ratio = '';
   if (g.capacityRatio !== null) ratio = `: ${g.capacityRatioAtLeast ? 'at least ' : ''}${fmtRatio(g.capacityRatio)}`;
+  const range = g.capacityRange;
+  if (range !== null && !g.capacityRatioAtLeast && g.capacityRatio !== null && !(g.capacityIsLowerBound.tickverse === true && g.capacityIsLowerBound.colyseus === true)) {
+    ratio += ` (each capacity lies between the load it carried and the next it missed, so the ratio is between ${fmtRatio(range[0])} and ${range[1] === null ? 'unbounded' : fmtRatio(range[1])})`;
+  }
   if (points.length === 1 && g.capacityIsLowerBound.tickverse === true && g.capacityIsLowerBound.colyseus === true) ratio += ' — both carried this load, so this is the offered load, not a capacity';
   lines.push(`Entity updates delivered per second within p99 ≤ ${budgetMs} ms: ${cap('tickverse')}; ${cap('colyseus')}${ratio}.`);
   return lines;
@@ -323,7 +323,7 @@ export function verdict(scenarios: readonly ScenarioResult[], budgetMs: number, 
   const capGroups = groups.filter((g) => g.kind === 'open' || g.kind === 'capacity' || (g.kind === 'sweep' && g.label.startsWith('sweep over clients')));
   const capText = capGroups
     .filter((g) => g.capacityRatio !== null)
-    .map((g) => `${TAG[g.kind]} ${g.capacityRatioAtLeast ? '≥ ' : ''}${fmtRatio(g.capacityRatio)}`)
+    .map((g) => `${TAG[g.kind]} ${g.capacityRatioAtLeast ? '≥ ' : ''}${fmtRatio(g.capacityRatio)}${g.capacityRange !== null && !g.capacityRatioAtLeast ? `, between ${fmtRatio(g.capacityRange[0])} and ${g.capacityRange[1] === null ? '∞' : fmtRatio(g.capacityRange[1])}` : ''}`)
     .join(', ');
   lines.push(`Bar 3, entity updates/s delivered within p99 ≤ ${budgetMs} ms ≥ 3× Colyseus's in (b) or (c): ${verdictWord(capacityBar)}${capText === '' ? '' : ` (${capText})`}.`);
   // CPU per simulated second, where both ran the same world: context, not the bar.

@@ -34,6 +34,8 @@ export interface LoadOptions {
   readonly emitEvery: number;
   readonly budgetMs: number;
   readonly concurrency: number;
+  /** Seconds the clients of a run have to join; the run measures whoever joined. */
+  readonly joinTimeout: number;
   /** A B rounds per scenario (alternating order); figures are medians over rounds. */
   readonly rounds: number;
   /** Rerun a target's run up to this many times when other processes disturbed its window. */
@@ -128,6 +130,7 @@ const FLAGS: Readonly<Record<string, { key: keyof LoadOptions; spec: Spec; help:
   rounds: { key: 'rounds', spec: { kind: 'int', min: 1, max: 20 }, help: 'rounds per scenario, the targets alternating first and second; each figure is the median over rounds, default 1' },
   'retry-noisy': { key: 'retryNoisy', spec: { kind: 'int', min: 0, max: 10 }, help: 'rerun a run up to N times when other processes used > 0.3 cores during its window (the quietest attempt is kept), default 0' },
   'wait-quiet': { key: 'waitQuiet', spec: { kind: 'num', min: 0, max: 3600 }, help: 'before each run, wait up to N seconds for other work on the machine to stop (< 0.3 cores busy), default 0' },
+  'join-timeout': { key: 'joinTimeout', spec: { kind: 'num', min: 1, max: 3600 }, help: 'seconds the clients of a run have to join (an overloaded server accepts them slowly); the run measures whoever joined, and counts as over budget, default 90' },
   concurrency: { key: 'concurrency', spec: { kind: 'int', min: 1, max: 1000 }, help: 'connections each client process opens at once while joining, default 50' },
   out: { key: 'out', spec: { kind: 'path' }, help: `directory for the report files, default ${DEFAULT_RESULTS_DIR}` },
   help: { key: 'help', spec: { kind: 'bool' }, help: 'print this help' },
@@ -278,6 +281,7 @@ export function parseArgs(argv: readonly string[]): LoadOptions {
     emitEvery: get('emit-every', 10),
     budgetMs: get('latency-budget', 50),
     concurrency: get('concurrency', 50),
+    joinTimeout: get('join-timeout', quick ? 30 : 90),
     waitQuiet: get('wait-quiet', 0),
     rounds: get('rounds', 1),
     retryNoisy: get('retry-noisy', 0),

@@ -80,7 +80,7 @@ for (const [i, sc] of planned.entries()) {
 
 const report: LoadReport = {
   kind: 'tickverse-load-report',
-  version: 1,
+  version: 2,
   name: options.name,
   date: new Date().toISOString(),
   command,

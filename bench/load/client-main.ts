@@ -39,16 +39,35 @@ async function connectAll(slice: ClientSlice): Promise<void> {
   let retries = 0;
   const errors = new Map<string, number>();
   const progress = setInterval(() => send({ type: 'progress', connected, failed }), 250);
+  const deadline = Date.now() + slice.joinTimeoutMs;
+  const late = new Error(`not joined within ${Math.round(slice.joinTimeoutMs / 1000)} s (the server was too busy to accept it)`);
+  /** A join that has not finished by the deadline counts as failed; if it completes later, it is closed at once. */
+  const beforeDeadline = async (join: ClientJoin): Promise<CloseClient> => {
+    const attempt = connect(slice.url, join, stats);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(late), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      return await Promise.race([attempt, expired]);
+    } catch (e) {
+      if (e === late) attempt.then((close) => close(), () => undefined);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const worker = async (): Promise<void> => {
     while (next < slice.joins.length) {
       const join = slice.joins[next++]!;
       for (let attempt = 1; ; attempt++) {
         try {
-          closers.push(await connect(slice.url, join, stats));
+          if (Date.now() >= deadline) throw late;
+          closers.push(await beforeDeadline(join));
           connected++;
           break;
         } catch (e) {
-          if (attempt < JOIN_ATTEMPTS) {
+          if (attempt < JOIN_ATTEMPTS && e !== late) {
             retries++;
             await new Promise((r) => setTimeout(r, 250 * attempt));
             continue;

@@ -14,9 +14,9 @@ export interface FigureDef {
   digits?: number;
 }
 
-/** Whether a run's figures count toward capacity: p99 within the budget, the whole stream delivered, no client dropped, real time kept. */
+/** Whether a run's figures count toward capacity: every client joined, p99 within the budget, the whole stream delivered, no client dropped, real time kept. */
 export function meetsBudget(f: Figures, budgetMs: number): boolean {
-  return f.latencyMs.n > 0 && f.latencyMs.p99 <= budgetMs && f.deliveredRatio >= 0.95 && f.disconnects === 0 && f.simSecondsPerSec >= 0.9;
+  return f.latencyMs.n > 0 && f.latencyMs.p99 <= budgetMs && f.deliveredRatio >= 0.95 && f.disconnects === 0 && f.simSecondsPerSec >= 0.9 && (f.joinedRatio ?? 1) >= 1;
 }
 
 export const FIGURES: readonly FigureDef[] = [
@@ -51,6 +51,7 @@ export const FIGURES: readonly FigureDef[] = [
   { key: 'gapsPerSec', label: 'Stream gaps detected by clients', unit: '/s', better: 'lower', get: (f) => f.gapsPerSec, digits: 2 },
   { key: 'otherCores', label: 'Other processes on the machine (cores busy)', unit: '', better: 'info', get: (f) => f.otherCores, digits: 2 },
   { key: 'framesDropped', label: 'Frames skipped for slow clients', unit: '', better: 'info', get: (f) => f.framesDropped },
+  { key: 'joinedRatio', label: 'Clients joined ÷ clients asked for', unit: '', better: 'higher', get: (f) => f.joinedRatio, digits: 3 },
   { key: 'disconnects', label: 'Clients disconnected', unit: '', better: 'lower', get: (f) => f.disconnects },
 ];
 

@@ -97,10 +97,10 @@ export async function runTarget(target: Target, p: ScenarioParams, order: number
       d.onMessage((m) => {
         if (m.type === 'progress' || m.type === 'connected') counts[i] = { connected: m.connected, failed: m.failed };
       });
-      d.send({ type: 'connect', slice: { target, url: ready.url, joins, concurrency: p.concurrency } });
+      d.send({ type: 'connect', slice: { target, url: ready.url, joins, concurrency: p.concurrency, joinTimeoutMs: p.joinTimeout * 1000 } });
       drivers.push(d);
     });
-    const joined = Promise.all(drivers.map((d) => d.next('connected', 120_000 + p.clients * 50)));
+    const joined = Promise.all(drivers.map((d) => d.next('connected', p.joinTimeout * 1000 + 60_000)));
     let settled = false;
     void joined.then(
       () => (settled = true),
@@ -136,6 +136,8 @@ export async function runTarget(target: Target, p: ScenarioParams, order: number
     const clientWindows = (await cws).map((m) => m.window);
     const machineCores = m0 === null || m1 === null || m1.total === m0.total ? null : ((m1.busy - m0.busy) / (m1.total - m0.total)) * availableParallelism();
     const figures = toFigures(p, serverWindow, clientWindows, connected, machineCores);
+    figures.joinedRatio = p.clients > 0 ? round(connected / p.clients, 3) : 1;
+    withinBudgetRate(figures, p);
     const notes = notesFor(target, p, figures, serverWindow, failed, joins.flatMap((j) => j.errors));
     progress.done(
       `${tag}: ${fmtInt(figures.entityUpdatesDeliveredPerSec)} entity updates/s delivered, p50/p99 ${figures.latencyMs.p50}/${figures.latencyMs.p99} ms, ` +
@@ -215,17 +217,35 @@ export function toFigures(p: ScenarioParams, s: ServerWindow, cws: ClientWindow[
     mainThreadCores: mainCores === null ? null : round(mainCores, 3),
     mainThreadCeiling: mainCores === null || mainCores < 0.01 ? null : Math.round(perSec / mainCores),
     otherCores: machineCores === null ? null : round(Math.max(0, machineCores - serverCores - clientCores), 2),
+    joinedRatio: 1,
     serverUsPerDeliveredUpdate: delivered > 0 ? round((serverCores * 1e6) / perSec, 3) : 0,
     clientUsPerUpdate: delivered > 0 ? round((clientCores * 1e6) / perSec, 3) : 0,
   };
-  f.updatesWithinBudgetPerSec = meetsBudget(f, p.budgetMs) ? f.entityUpdatesDeliveredPerSec : 0;
+  withinBudgetRate(f, p);
   return f;
 }
 
-function notesFor(target: Target, p: ScenarioParams, f: Figures, s: ServerWindow, failed: number, errors: string[]): string[] {
+/** Entity updates within the budget: the delivered rate if the run met it, else 0 (again after the joined ratio is known). */
+function withinBudgetRate(f: Figures, p: ScenarioParams): void {
+  f.updatesWithinBudgetPerSec = meetsBudget(f, p.budgetMs) ? f.entityUpdatesDeliveredPerSec : 0;
+}
+
+/** "3× msg" lines from several client processes, merged by message. */
+function mergeErrors(lines: readonly string[]): string[] {
+  const by = new Map<string, number>();
+  for (const l of lines) {
+    const m = /^(\d+)× (.*)$/s.exec(l);
+    const [n, msg] = m === null ? [1, l] : [Number(m[1]), m[2]!];
+    by.set(msg, (by.get(msg) ?? 0) + n);
+  }
+  return [...by].map(([msg, n]) => `${n}× ${msg}`);
+}
+
+function notesFor(target: Target, p: ScenarioParams, f: Figures, s: ServerWindow, failed: number, errorLines: string[]): string[] {
+  const errors = mergeErrors(errorLines);
   const notes: string[] = [];
   const cores = availableParallelism();
-  if (failed > 0) notes.push(`${failed} of ${p.clients} clients could not join (${errors.join('; ')}).`);
+  if (failed > 0) notes.push(`${failed} of ${p.clients} clients could not join (${errors.join('; ')}); the window measured the ${p.clients - failed} that did.`);
   if (f.simSecondsPerSec < 0.9) notes.push(`The server fell behind real time: it simulated ${f.simSecondsPerSec} s per second.`);
   else if (f.simSecondsPerSec < 0.99) notes.push(`The realms ticked at ${round(f.simSecondsPerSec * p.tickHz, 2)} Hz instead of ${p.tickHz} (the loop drifts).`);
   if (p.clients > 0 && f.deliveredRatio < 0.95) notes.push(`Clients received ${Math.round(f.deliveredRatio * 100)}% of the frames the stream sequence numbers say were sent.`);
@@ -242,5 +262,11 @@ function notesFor(target: Target, p: ScenarioParams, f: Figures, s: ServerWindow
   if (f.otherCores !== null && f.otherCores > 0.25) notes.push(`Other processes on the machine used ${f.otherCores} cores during the window.`);
   if (p.clientProcs > 0 && f.clientCores > Math.min(p.clientProcs, p.clients) * 0.9) notes.push('The client processes were CPU-bound: latency includes client-side queueing.');
   if (target === 'colyseus' && f.latencyMs.p99 > 1000) notes.push('Colyseus queues patches for slow clients without limit (no frame skipping), so latency grows with the backlog.');
+  const x = s.extra;
+  if (target === 'colyseus' && x.patchMsPerTick !== undefined && x.patchMsPerTick > 0) {
+    const views = (x.viewAddsPerSec ?? 0) + (x.viewRemovesPerSec ?? 0) > 0 ? `; StateView adds/removes ${x.viewAddsPerSec}/${x.viewRemovesPerSec} per second` : '';
+    notes.push(`broadcastPatch() took ${x.patchMsPerTick} ms per room tick on average (of ${round(1000 / p.tickHz, 1)} ms)${views}.`);
+  }
+  if (target === 'tickverse' && x.framesPublishedPerSec !== undefined) notes.push(`The gateway published ${x.framesPublishedPerSec.toLocaleString('en-US')} stream frames/s (${(x.framesSentPerSec ?? 0).toLocaleString('en-US')} deliveries/s).`);
   return notes;
 }

@@ -13,6 +13,7 @@ export type TargetFigures = Pick<
   | 'framesSent'
   | 'framesDropped'
   | 'slowClientCloses'
+  | 'extra'
 >;
 
 export interface BenchServer {

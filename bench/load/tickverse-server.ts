@@ -76,6 +76,7 @@ export async function startTickverse(cfg: ServerConfig): Promise<BenchServer> {
         framesSent: g1.framesSent - g0.framesSent,
         framesDropped: g1.framesDropped - g0.framesDropped,
         slowClientCloses: g1.backpressureCloses - g0.backpressureCloses,
+        extra: { framesPublishedPerSec: perSec(g1.framesPublished - g0.framesPublished, wallMs), framesSentPerSec: perSec(g1.framesSent - g0.framesSent, wallMs) },
       };
     },
     async close() {

@@ -53,6 +53,8 @@ export interface ClientSlice {
   joins: ClientJoin[];
   /** Connections opened at once while connecting. */
   concurrency: number;
+  /** Joins not done this long after the first one started count as failed (an overloaded server). */
+  joinTimeoutMs: number;
 }
 
 // ---- server process ----
@@ -97,6 +99,8 @@ export interface ServerWindow {
   framesSent: number;
   framesDropped: number;
   slowClientCloses: number;
+  /** Target-specific figures for the notes (Colyseus: broadcastPatch ms per tick, view adds/removes per second). */
+  extra: Record<string, number>;
 }
 
 // ---- client processes ----
@@ -178,6 +182,8 @@ export interface Figures {
   mainThreadCores: number | null;
   /** Projection: entity updates/s delivered if the main thread were 100% busy (delivered ÷ main-thread cores). */
   mainThreadCeiling: number | null;
+  /** Clients that joined ÷ clients asked for (below 1: the server could not take them all in time). */
+  joinedRatio: number;
   /** Server CPU per entity update delivered to a client, µs (server cores ÷ delivered updates/s). */
   serverUsPerDeliveredUpdate: number;
   /** Client processes' CPU per entity update delivered, µs. */
@@ -209,6 +215,8 @@ export interface ScenarioParams extends World {
   clientProcs: number;
   /** Connections each client process opens at once while joining. */
   concurrency: number;
+  /** Seconds the clients have to join; the run measures whoever joined by then. */
+  joinTimeout: number;
 }
 
 export interface ScenarioResult {
@@ -247,6 +255,8 @@ export interface GroupVerdict {
   capacityRatio: number | null;
   /** The ratio is "at least" (Colyseus missed at its smallest load, or Tickverse never missed). */
   capacityRatioAtLeast: boolean;
+  /** Bounds on the ratio from the loads carried and missed: [low, high] (high null = unbounded); the capacity part is met when low ≥ 3. */
+  capacityRange: [number, number | null] | null;
   /** This scenario's part of the bar: true met, false not met, null not decided (or not measured here). */
   bytesBar: boolean | null;
   serverCpuBar: boolean | null;
@@ -267,7 +277,8 @@ export interface Verdict {
 
 export interface LoadReport {
   kind: 'tickverse-load-report';
-  version: 1;
+  /** 2: scenarios (realms, open world, capacity), per-update figures, the three-part bar. */
+  version: 2;
   name: string;
   date: string;
   command: string;

@@ -56,6 +56,11 @@ export async function startColyseus(cfg: ServerConfig): Promise<BenchServer> {
         // Colyseus (ws) never skips a patch: a slow client's patches queue in its socket buffer.
         framesDropped: 0,
         slowClientCloses: 0,
+        extra: {
+          patchMsPerTick: d('ticks') > 0 ? Math.round((d('patchMs') / d('ticks')) * 1000) / 1000 : 0,
+          viewAddsPerSec: perSec(d('viewAdds'), wallMs),
+          viewRemovesPerSec: perSec(d('viewRemoves'), wallMs),
+        },
       };
     },
     async close() {
