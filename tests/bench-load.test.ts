@@ -39,7 +39,7 @@ describe('bench:load flags', () => {
 
   it('--quick shrinks every scenario unless a flag says otherwise', () => {
     const q = parseArgs(['--quick']);
-    expect(q).toMatchObject({ quick: true, realms: 10, clients: 100, openClients: 200, openEntities: 10000, capacityPoints: [100, 400], seconds: 3, name: 'load-quick' });
+    expect(q).toMatchObject({ quick: true, realms: 10, clients: 100, openClients: 150, openEntities: 10000, capacityPoints: [100, 300], seconds: 2.5, name: 'load-quick' });
     expect(parseArgs(['--quick', '--clients', '50', '--name', 'q2'])).toMatchObject({ clients: 50, name: 'q2', realms: 10 });
   });
 

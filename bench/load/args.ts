@@ -74,11 +74,11 @@ export const QUICK = Object.freeze({
   realms: 10,
   entities: 100,
   clients: 100,
-  openClients: 200,
-  capacityPoints: Object.freeze([100, 400]),
-  seconds: 3,
-  capacitySeconds: 3,
-  warmup: 1,
+  openClients: 150,
+  capacityPoints: Object.freeze([100, 300]),
+  seconds: 2.5,
+  capacitySeconds: 2.5,
+  warmup: 0.5,
 });
 
 interface IntSpec {
