@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { isIP } from 'node:net';
 import { normalizeOrigin } from './origin.js';
+import { isRadius, MAX_RADIUS } from '../protocol/interest.js';
 import type { GatewayLogger } from './logger.js';
 import { silentLogger } from './logger.js';
 
@@ -58,7 +59,7 @@ export interface GatewayOptions {
   maxTopics?: number;
   /** Bytes of state frames kept per realm (keyframe + deltas since) to bring late or lagging clients up to date. Default 2 MiB. */
   keyframeCacheBytes?: number;
-  /** In realms with area-of-interest cells, a client follows the cells within this many cells of its focus cell (1 = 3 × 3). Default 1, at most 4. */
+  /** In realms with area-of-interest cells, a client follows a block of 2 × radius + 1 cells a side around its focus: 1 = the 3 × 3 around its cell, 0.5 = the 2 × 2 nearest it. A multiple of 0.5; default 1, at most 4. */
   interestRadius?: number;
   /** Cross-realm events pushed to subscribers per control tick; the rest are counted as dropped. Default 10,000. */
   maxEventPushesPerTick?: number;
@@ -123,6 +124,13 @@ function int(o: Record<string, unknown>, name: string, def: number, min: number,
   const v = o[name];
   if (v === undefined) return def;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(name, v, `an integer from ${min} to ${max}`);
+  return v;
+}
+
+function radius(o: Record<string, unknown>, name: string, def: number): number {
+  const v = o[name];
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !isRadius(v)) fail(name, v, `a multiple of 0.5 from 0 to ${MAX_RADIUS}`);
   return v;
 }
 
@@ -218,7 +226,7 @@ export function resolveGatewayOptions(input: GatewayOptions | undefined, env: No
     maxJoins: int(o, 'maxJoins', 16, 1, 100_000),
     maxTopics: int(o, 'maxTopics', 64, 1, 100_000),
     keyframeCacheBytes: int(o, 'keyframeCacheBytes', 2 << 20, 0, 1 << 30),
-    interestRadius: int(o, 'interestRadius', 1, 0, 4),
+    interestRadius: radius(o, 'interestRadius', 1),
     maxEventPushesPerTick: int(o, 'maxEventPushesPerTick', 10_000, 0, 100_000_000),
     sweepMs: int(o, 'sweepMs', 250, 10, 60_000),
     publicDir: publicDir as string | null,

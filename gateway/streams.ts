@@ -14,7 +14,7 @@ import { encode } from './codec.js';
 import { CellStream } from './cell-stream.js';
 import { readBundle } from '../protocol/state-bundle.js';
 import { streamKey } from '../protocol/state-wire.js';
-import { cellOf } from '../protocol/view-schema.js';
+import { cellsAround, halfCellOf } from '../protocol/interest.js';
 import type { LiveStats } from './stats.js';
 
 export { stateTopic } from './cell-stream.js';
@@ -38,7 +38,7 @@ interface RealmStream {
   /** Cell size (0: whole-realm streams), as the registration gave it and the shard's bundles confirm. */
   cellSize: number;
   readonly streams: Map<string, CellStream>;
-  /** Where tracked players' entities stand: player id → [cx, cy]. */
+  /** Where tracked players' entities stand: player id → [hx, hy] in half cells. */
   readonly players: Map<string, [number, number]>;
   /** When a keyframe was last asked for (0 = none outstanding). */
   keyRequestedAt: number;
@@ -57,7 +57,7 @@ export class RealmStreams {
     private readonly cacheLimit: number,
     private readonly log: GatewayLogger,
     private readonly flow: Flow,
-    /** A member follows the cells within this many cells of its focus cell. */
+    /** A member follows the block of 2 × radius + 1 cells a side around its focus (protocol/interest.ts). */
     private readonly radius: number,
   ) {}
 
@@ -138,7 +138,7 @@ export class RealmStreams {
       for (const [c, m] of s.members) this.refocus(s, c, m);
     }
     for (const mv of b.moves) {
-      s.players.set(mv.id, mv.cell);
+      s.players.set(mv.id, mv.half);
       const c = s.bySession.get(mv.id);
       const m = c === undefined ? undefined : s.members.get(c);
       if (m !== undefined && m.focus === null) this.refocus(s, c!, m);
@@ -254,11 +254,8 @@ export class RealmStreams {
 
   private interest(s: RealmStream, conn: Conn, m: Member): Set<string> {
     if (s.cellSize <= 0) return new Set(['']);
-    const at = m.focus !== null ? [cellOf(m.focus[0], s.cellSize), cellOf(m.focus[1], s.cellSize)] : s.players.get(conn.session);
-    const out = new Set<string>();
-    if (at === undefined) return out;
-    for (let dx = -this.radius; dx <= this.radius; dx++) for (let dy = -this.radius; dy <= this.radius; dy++) out.add(streamKey([at[0]! + dx, at[1]! + dy]));
-    return out;
+    const at = m.focus !== null ? [halfCellOf(m.focus[0], s.cellSize), halfCellOf(m.focus[1], s.cellSize)] : s.players.get(conn.session);
+    return at === undefined ? new Set() : cellsAround(at[0]!, at[1]!, this.radius);
   }
 
   private follow(s: RealmStream, conn: Conn, k: string): void {

@@ -5,7 +5,7 @@
 //
 // Layout (little-endian): f32 cell size (0 = whole-realm streams), u16 frames, u16 moves;
 // per frame: u8 flags (1 = keyframe, 2 = cell stream), i16 cx, i16 cy, u32 seq, u32 length,
-// then the bytes; per move: i16 cx, i16 cy, u16 id length, the id in UTF-8.
+// then the bytes; per move: i16 hx, i16 hy (half cells), u16 id length, the id in UTF-8.
 const HEAD = 8;
 const FRAME_HEAD = 13;
 
@@ -21,7 +21,8 @@ export interface BundleFrame {
 
 export interface BundleMove {
   id: string;
-  cell: [number, number];
+  /** Where the player's entity stands, in half cells (protocol/interest.ts). */
+  half: [number, number];
 }
 
 export interface Bundle {
@@ -55,8 +56,8 @@ export function writeBundle(b: Bundle): Uint8Array {
   }
   b.moves.forEach((m, i) => {
     const id = ids[i]!;
-    v.setInt16(at, m.cell[0], true);
-    v.setInt16(at + 2, m.cell[1], true);
+    v.setInt16(at, m.half[0], true);
+    v.setInt16(at + 2, m.half[1], true);
     v.setUint16(at + 4, id.length, true);
     out.set(id, at + 6);
     at += 6 + id.length;
@@ -91,7 +92,7 @@ export function readBundle(bytes: Uint8Array): Bundle | null {
     if (at + 6 > bytes.length) return null;
     const len = v.getUint16(at + 4, true);
     if (at + 6 + len > bytes.length) return null;
-    moves.push({ cell: [v.getInt16(at, true), v.getInt16(at + 2, true)], id: fromUtf8.decode(bytes.subarray(at + 6, at + 6 + len)) });
+    moves.push({ half: [v.getInt16(at, true), v.getInt16(at + 2, true)], id: fromUtf8.decode(bytes.subarray(at + 6, at + 6 + len)) });
     at += 6 + len;
   }
   return { cellSize, frames, moves };

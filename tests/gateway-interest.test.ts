@@ -108,6 +108,33 @@ describe('area of interest', () => {
     await game.close();
   });
 
+  it('with interestRadius 0.5 a player follows the 2 × 2 cells nearest its entity, which change as it crosses half a cell', async () => {
+    const stack = await startStack({ interestRadius: 0.5 }, { tickHz: 50, ticksPerControl: 5 });
+    await stack.engine.register({ realm_id: 'w', game_id: 'g', params: { cell: CELL, shared: false } });
+    const game = await adminClient(stack);
+    // One NPC in each cell around [1, 1]'s north-west and south-east corners.
+    for (const [id, x, y] of [['nw', 50, 250], ['se', 250, 50], ['far', 550, 550]] as const) await game.input('w', { set: { id, kind: 'npc', x, y } }, 'game');
+    const c = await client(stack);
+    const me = c.hello!.session;
+    await c.input('w', { set: { id: me, kind: 'player', x: 120, y: 180 } });
+    await until('the player entity', () => stack.engine.get('w').entities === 4);
+    const view = await c.join('w');
+    const pushes = cellsPushes(c);
+    const cellsNow = (): string[] => (pushes.at(-1)?.cells ?? []).map((x) => x.join(',')).sort();
+    await until('the 2 × 2 towards the north-west', () => cellsNow().join(' ') === '0,1 0,2 1,1 1,2');
+    await until('the north-west NPC and the player', () => view.entities.size === 2 && view.entities.has('nw') && view.entities.has(me));
+    // Still in cell [1, 1], across its centre: the block follows the nearest corner.
+    await c.input('w', { set: { id: me, kind: 'player', x: 180, y: 120 } });
+    await until('the 2 × 2 towards the south-east', () => cellsNow().join(' ') === '1,0 1,1 2,0 2,1');
+    await until('the south-east NPC instead', () => view.entities.size === 2 && view.entities.has('se') && view.entities.has(me));
+    // A point focus uses the same rule.
+    const r = await c.focus('w', 530, 570);
+    expect(r.cells.map((x) => x.join(',')).sort()).toEqual(['4,5', '4,6', '5,5', '5,6']);
+    await until('the far NPC only', () => view.entities.size === 1 && view.entities.has('far'));
+    await c.close();
+    await game.close();
+  });
+
   it('focus is refused for a realm not joined, and for half a point', async () => {
     const stack = await startStack();
     await stack.engine.register({ realm_id: 'w', game_id: 'g', params: { cell: CELL } });

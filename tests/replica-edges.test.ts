@@ -9,7 +9,7 @@ import { Replica } from '../workers/replica.js';
 
 const schema = { fields: { x: { type: 'int' as const }, y: { type: 'int' as const } } };
 
-function tick(rep: Replica, ents: [string, number, number][], t = 0): { frames: StateFrameV2[]; moves: { id: string; cell: [number, number] }[] } {
+function tick(rep: Replica, ents: [string, number, number][], t = 0): { frames: StateFrameV2[]; moves: { id: string; half: [number, number] }[] } {
   rep.begin();
   for (const [id, x, y] of ents) {
     const r = rep.row(id, 'k');
@@ -21,21 +21,22 @@ function tick(rep: Replica, ents: [string, number, number][], t = 0): { frames: 
 }
 
 describe('replica: tracked players', () => {
-  it('reports a tracked player where it first stands, when it changes cell, after track() and after invalidate(), and not otherwise', () => {
+  it('reports a tracked player\'s half cell where it first stands, when it changes, after track() and after invalidate(), and not otherwise', () => {
     const rep = new Replica('w', schema, 10);
     rep.track('p');
-    expect(tick(rep, [['p', 5, 5], ['npc', 5, 5]]).moves).toEqual([{ id: 'p', cell: [0, 0] }]);
-    expect(tick(rep, [['p', 6, 5], ['npc', 5, 5]]).moves).toEqual([]); // same cell: nothing to say
-    expect(tick(rep, [['p', 15, 25], ['npc', 35, 5]]).moves).toEqual([{ id: 'p', cell: [1, 2] }]); // only players
+    expect(tick(rep, [['p', 5, 5], ['npc', 5, 5]]).moves).toEqual([{ id: 'p', half: [1, 1] }]);
+    expect(tick(rep, [['p', 6, 5], ['npc', 5, 5]]).moves).toEqual([]); // same half cell: nothing to say
+    expect(tick(rep, [['p', 4, 5], ['npc', 5, 5]]).moves).toEqual([{ id: 'p', half: [0, 1] }]); // same cell, other half
+    expect(tick(rep, [['p', 15, 25], ['npc', 35, 5]]).moves).toEqual([{ id: 'p', half: [3, 5] }]); // only players
     rep.track('p'); // already followed: no news
     expect(tick(rep, [['p', 15, 25]]).moves).toEqual([]);
     rep.invalidate();
-    expect(tick(rep, [['p', 15, 25]]).moves).toEqual([{ id: 'p', cell: [1, 2] }]);
+    expect(tick(rep, [['p', 15, 25]]).moves).toEqual([{ id: 'p', half: [3, 5] }]);
     expect(tick(rep, [['p', 15, 25]]).moves).toEqual([]);
     // A player whose entity already stands somewhere is reported at once when it starts being followed.
     expect(tick(rep, [['p', 15, 25], ['q', -5, -15]]).moves).toEqual([]);
     rep.track('q');
-    expect(tick(rep, [['p', 15, 25], ['q', -5, -15]]).moves).toEqual([{ id: 'q', cell: [-1, -2] }]);
+    expect(tick(rep, [['p', 15, 25], ['q', -5, -15]]).moves).toEqual([{ id: 'q', half: [-1, -3] }]);
     // Gone and back: followed again only after its next input (track()).
     tick(rep, [['p', 15, 25]]);
     expect(tick(rep, [['p', 15, 25], ['q', 1, 1]]).moves).toEqual([]);

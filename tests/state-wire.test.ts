@@ -131,7 +131,7 @@ describe('state bundle', () => {
     seq: fc.nat({ max: 0xffffffff }),
     bytes: fc.uint8Array({ maxLength: 64 }),
   });
-  const move = fc.record({ id: fc.string({ maxLength: 20 }), cell: fc.tuple(fc.integer({ min: -32768, max: 32767 }), fc.integer({ min: -32768, max: 32767 })) });
+  const move = fc.record({ id: fc.string({ maxLength: 20 }), half: fc.tuple(fc.integer({ min: -32768, max: 32767 }), fc.integer({ min: -32768, max: 32767 })) });
 
   it('reads back exactly what was written', () => {
     fc.assert(
@@ -145,23 +145,23 @@ describe('state bundle', () => {
   });
 
   it('a cut or lying bundle reads as null, not as garbage', () => {
-    const whole = writeBundle({ cellSize: 10, frames: [{ key: true, cell: [1, 2], seq: 3, bytes: new Uint8Array([1, 2, 3]) }], moves: [{ id: 'p', cell: [1, 2] }] });
+    const whole = writeBundle({ cellSize: 10, frames: [{ key: true, cell: [1, 2], seq: 3, bytes: new Uint8Array([1, 2, 3]) }], moves: [{ id: 'p', half: [1, 2] }] });
     for (let n = 0; n < whole.length; n++) expect(readBundle(whole.subarray(0, n)), `cut at ${n}`).toBeNull();
     expect(readBundle(whole)).not.toBeNull();
   });
 
   it('splits frames into bundles within a size limit; moves travel with the first', () => {
     const f = (n: number): BundleFrame => ({ key: false, cell: [n, 0], seq: n, bytes: new Uint8Array(100).fill(n) });
-    const parts = splitBundle(5, [f(0), f(1), f(2), f(3)], [{ id: 'me', cell: [0, 0] }], 200);
+    const parts = splitBundle(5, [f(0), f(1), f(2), f(3)], [{ id: 'me', half: [0, 0] }], 200);
     expect(parts.length).toBe(4);
     for (const p of parts) expect(p.length).toBeLessThanOrEqual(200);
     const back = parts.map((p) => readBundle(p)!);
     expect(back.flatMap((b) => b.frames.map((x) => x.seq))).toEqual([0, 1, 2, 3]);
-    expect(back[0]!.moves).toEqual([{ id: 'me', cell: [0, 0] }]);
+    expect(back[0]!.moves).toEqual([{ id: 'me', half: [0, 0] }]);
     expect(back.slice(1).every((b) => b.moves.length === 0)).toBe(true);
     expect(splitBundle(5, [f(0), f(1)], [], 1 << 20)).toHaveLength(1);
     // Moves alone still travel.
-    expect(readBundle(splitBundle(5, [], [{ id: 'me', cell: [3, 4] }], 1000)[0]!)!.moves).toEqual([{ id: 'me', cell: [3, 4] }]);
+    expect(readBundle(splitBundle(5, [], [{ id: 'me', half: [3, 4] }], 1000)[0]!)!.moves).toEqual([{ id: 'me', half: [3, 4] }]);
   });
 });
 

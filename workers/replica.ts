@@ -7,6 +7,7 @@ import type { EntityView } from '../protocol/realm.js';
 import type { ViewSink } from './realm.js';
 import { pushSpawn, type StateFrameV2 } from '../protocol/state-wire.js';
 import type { BundleFrame, BundleMove } from '../protocol/state-bundle.js';
+import { halfCellOf } from '../protocol/interest.js';
 import { cellOf, compileSchema, MAX_FIELDS, plainValue, quantise, type Field, type FieldValue, type ViewSchema } from '../protocol/view-schema.js';
 
 /** A keyframe every this many frames of a stream bounds what a gateway caches for joiners. */
@@ -56,8 +57,8 @@ export class Replica implements ViewSink {
   private readonly free: number[] = [];
   private epoch = 0;
   private readonly streams = new Map<number, Stream>();
-  private readonly tracked = new Set<string>();
-  private readonly pending = new Set<string>();
+  /** Tracked player id → the half cell last reported (NaN: not yet). */
+  private readonly tracked = new Map<string, number>();
   private reportAll = true;
 
   /** `schema` null = generic: fields are found in the views as they appear (sent as they are). */
@@ -77,8 +78,7 @@ export class Replica implements ViewSink {
   /** A player whose entity's cell the gateway wants to know (for its default focus). */
   track(id: string): void {
     if (this.cellSize <= 0 || this.tracked.has(id) || this.tracked.size >= TRACK_LIMIT) return;
-    this.tracked.add(id);
-    this.pending.add(id); // reported with the next frame
+    this.tracked.set(id, NaN); // reported with the next frame
   }
 
   /** Every stream sends a keyframe next (a frame was lost, or someone asked). */
@@ -134,7 +134,7 @@ export class Replica implements ViewSink {
     }
   }
 
-  /** Ends the tick: the encoded frame of every stream that changed, and tracked players' new cells. */
+  /** Ends the tick: the encoded frame of every stream that changed, and tracked players' new half cells. */
   frames(tick: number, at: number): { frames: BundleFrame[]; moves: BundleMove[] } {
     for (const s of this.streams.values()) {
       s.key = s.needKey || s.sinceKey >= KEYFRAME_EVERY;
@@ -177,14 +177,12 @@ export class Replica implements ViewSink {
       } else {
         this.diffRow(s, r);
       }
-      const id = this.ids[r]!;
-      if (this.cellSize > 0 && this.tracked.size > 0 && (prevCell !== ck || this.reportAll || this.pending.has(id)) && this.tracked.has(id)) moves.push({ id, cell: [cx, cy] });
+      if (this.tracked.size > 0) this.reportMove(r, xi, yi, moves);
       this.state[r] = SENT;
       this.respawn[r] = 0;
       this.sentCell[r] = ck;
     }
     this.reportAll = false;
-    this.pending.clear();
     const frames: BundleFrame[] = [];
     for (const s of this.streams.values()) {
       if (s.dirty) frames.push(this.encodeStream(s, tick, at));
@@ -194,6 +192,19 @@ export class Replica implements ViewSink {
       s.lastH = 0;
     }
     return { frames, moves };
+  }
+
+  /** A tracked player's half cell (gateways centre interest blocks on it), when it changed. */
+  private reportMove(r: number, xi: number | undefined, yi: number | undefined, moves: BundleMove[]): void {
+    const id = this.ids[r]!;
+    const last = this.tracked.get(id);
+    if (last === undefined) return;
+    const hx = halfCellOf(this.position(xi, r), this.cellSize);
+    const hy = halfCellOf(this.position(yi, r), this.cellSize);
+    const hk = cellKey(hx, hy);
+    if (hk === last && !this.reportAll) return;
+    this.tracked.set(id, hk);
+    moves.push({ id, half: [hx, hy] });
   }
 
   private encodeStream(s: Stream, tick: number, at: number): BundleFrame {

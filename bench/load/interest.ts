@@ -1,13 +1,14 @@
 // The open world's area of interest, defined once for both servers and the clients: square
 // cells of `size` world units on the stress kind's 1000 × 1000 torus, a client interested in
-// the cells within `radius` of its focus cell (no wrap at the torus edge, as the gateway's
-// grid has none), and the seeded focus points the clients use.
+// the 2 × 2 cells nearest its focus (the gateway's rule, protocol/interest.ts, at radius 0.5;
+// no wrap at the torus edge, as the gateway's grid has none), and the seeded focus points.
 import { fnv1a } from '../../protocol/frames.js';
 import { SeededRandom } from '../../workers/random.js';
 import { SIZE } from '../../workers/kinds/torus.js';
+import { cellsAround as blockAround, halfCellOf } from '../../protocol/interest.js';
 
-/** The gateway's default interest radius: the 3 × 3 cells around the focus cell. */
-export const RADIUS = 1;
+/** The interest radius both servers use: the 2 × 2 cells nearest the focus (per-cell frame headers amortised over 4× fewer, larger cells than 3 × 3 for the same interest). */
+export const RADIUS = 0.5;
 
 /** Cell size so that (2·radius + 1)² cells hold about `interest` of `entities` spread evenly over the torus. */
 export function cellSizeFor(entities: number, interest: number, radius = RADIUS): number {
@@ -24,11 +25,7 @@ export const cellKey = (cx: number, cy: number): number => (cx + 32768) * 65536 
 
 /** The cells a client focused at (x, y) follows, as [cx, cy] pairs. */
 export function cellsAround(x: number, y: number, size: number, radius = RADIUS): [number, number][] {
-  const fx = cellOf(x, size);
-  const fy = cellOf(y, size);
-  const out: [number, number][] = [];
-  for (let dx = -radius; dx <= radius; dx++) for (let dy = -radius; dy <= radius; dy++) out.push([fx + dx, fy + dy]);
-  return out;
+  return [...blockAround(halfCellOf(x, size), halfCellOf(y, size), radius)].map((k) => k.split(',').map(Number) as [number, number]);
 }
 
 /**

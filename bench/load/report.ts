@@ -93,7 +93,7 @@ function worldLines(r: LoadReport): string[] {
     const clients = s.kind === 'capacity' ? `clients raised over ${r.scenarios.filter((x) => x.kind === 'capacity').map((x) => x.x).join(', ')} until a server missed the budget` : s.kind === 'sweep' ? 'see the points' : `${p.clients.toLocaleString('en-US')} clients`;
     const world =
       p.layout === 'open'
-        ? `one open-world realm of ${p.entities.toLocaleString('en-US')} entities moving on the 1000 × 1000 torus at ${p.tickHz} Hz; each client focuses on a seeded point and follows the 3 × 3 cells of ${p.cell} units around it ` +
+        ? `one open-world realm of ${p.entities.toLocaleString('en-US')} entities moving on the 1000 × 1000 torus at ${p.tickHz} Hz; each client focuses on a seeded point and follows the 2 × 2 cells of ${p.cell} units nearest it (interest radius 0.5) ` +
           `(Tickverse: a \`stress\` realm with \`cell: ${p.cell}\`, a \`focus\` request after \`join\`, one stream per cell; Colyseus: one \`OpenRoom\` whose entity map is tagged \`.view()\`, a \`StateView\` per client holding the entities of the same cells, updated as entities cross cells)`
         : `${p.realms.toLocaleString('en-US')} realms × ${p.entities} entities at ${p.tickHz} Hz, whole-realm streams, client i joins realm i mod R ` +
           `(Tickverse \`stress\` realms; Colyseus one \`StressRoom\` per realm), each realm sending its neighbour a cross-realm event every ${p.emitEvery} ticks`;

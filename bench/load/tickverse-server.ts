@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Engine, type ControlTickInfo } from '../../engine/index.js';
 import { startGateway } from '../../gateway/index.js';
+import { RADIUS } from './interest.js';
 import { WS_PATH } from '../../protocol/wire.js';
 import { openRealmId, realmId } from './ipc.js';
 import { perSec, type BenchServer, type TargetFigures } from './server-api.js';
@@ -39,7 +40,7 @@ export async function startTickverse(cfg: ServerConfig): Promise<BenchServer> {
     await Promise.all(batch);
   }
   // Mutating operations need a token; the harness never uses them, so a random one keeps them closed.
-  const gateway = await startGateway(engine, { port: 0, host: '127.0.0.1', token: randomBytes(24).toString('hex'), publicDir: null, defaultMetrics: false });
+  const gateway = await startGateway(engine, { port: 0, host: '127.0.0.1', token: randomBytes(24).toString('hex'), publicDir: null, defaultMetrics: false, interestRadius: RADIUS });
 
   let window: TickSample[] | null = null;
   let g0 = gateway.stats();
