@@ -10,6 +10,7 @@ import { gatewayStats, type GatewayContext } from './context.js';
 import { json, param, route, type RequestInfo } from './http-util.js';
 import { isRecord } from './requests.js';
 import { StaticFiles } from './static-files.js';
+import { mountBackups, mountWsHint } from './backups.js';
 import { engineStatsView, whenDurable } from './ws-ops.js';
 import { PACKAGE_VERSION } from './version.js';
 
@@ -174,6 +175,9 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
       return { status: '200 OK', type: ctx.metrics.registry.contentType, body: await ctx.metrics.text() };
     }),
   );
+
+  mountBackups(app, ctx, admin);
+  mountWsHint(app, ctx);
 
   app.any(
     '/api/*',

@@ -14,6 +14,7 @@ const STATUS: Partial<Record<Code, string>> = {
   REALM_LIMIT: '409 Conflict',
   HASH_COLLISION: '409 Conflict',
   REALM_QUARANTINED: '409 Conflict',
+  NO_DATA_DIR: '409 Conflict',
   REALM_STATE_LIMIT: '413 Payload Too Large',
   PAYLOAD_TOO_LARGE: '413 Payload Too Large',
   RATE_LIMITED: '429 Too Many Requests',
