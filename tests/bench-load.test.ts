@@ -104,7 +104,7 @@ describe('bench:load pieces', () => {
     ]);
     expect(p.map((s) => s.order[0])).toEqual(['tickverse', 'colyseus', 'tickverse', 'colyseus']);
     const open = p[1]!.params;
-    expect(open).toMatchObject({ realms: 1, entities: 10000, cell: 33, emitEvery: 0 });
+    expect(open).toMatchObject({ realms: 1, entities: 10000, cell: 50, emitEvery: 0 });
     expect(p[2]!.params.seconds).toBe(10);
     expect(plan(parseArgs(['--scenarios', 'capacity', '--capacity-world', 'realms', '--points', '5']))[0]!.params).toMatchObject({ layout: 'realms', realms: 100, clients: 5 });
   });
@@ -125,10 +125,10 @@ describe('bench:load pieces', () => {
     expect(shards.map((s) => s.order)).toEqual([['tickverse', 'colyseus'], ['tickverse']]);
   });
 
-  it('sizes open-world cells so that 3 × 3 of them hold about the interest, and focuses clients inside full cells', () => {
+  it('sizes open-world cells so that the 2 × 2 a client follows hold about the interest, and focuses clients inside full cells', () => {
     const size = cellSizeFor(10_000, 100);
-    expect(size).toBe(33);
-    expect(Math.round((10_000 * 9 * size * size) / (SIZE * SIZE))).toBe(98);
+    expect(size).toBe(50);
+    expect(Math.round((10_000 * 4 * size * size) / (SIZE * SIZE))).toBe(100);
     const pts = focusPoints(500, size);
     expect(focusPoints(500, size)).toEqual(pts); // seeded: the same for both servers and every run
     const full = Math.floor(SIZE / size);
@@ -140,8 +140,10 @@ describe('bench:load pieces', () => {
         expect(cy).toBeLessThan(full);
       }
     }
-    expect(cellsAround(40, 70, 33)).toHaveLength(9);
-    expect(cellsAround(40, 70, 33)).toContainEqual([1, 2]);
+    // The 2 × 2 nearest (40, 70) in cells of 50: (40, 70) is in cell [0, 1], nearest the corner [1, 1].
+    expect(cellsAround(40, 70, 50).map((c) => c.join(',')).sort()).toEqual(['0,0', '0,1', '1,0', '1,1']);
+    expect(cellsAround(60, 70, 50).map((c) => c.join(',')).sort()).toEqual(['0,0', '0,1', '1,0', '1,1']);
+    expect(cellsAround(90, 90, 50).map((c) => c.join(',')).sort()).toEqual(['1,1', '1,2', '2,1', '2,2']);
   });
 
   it('splits clients over processes: client i on realm i mod R, or the open realm at its focus point', () => {
