@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { FrameHeader, FrameKind } from '../protocol/frames.js';
-import { DataStore, pruneFiles, readSnapshotFile, writeSnapshotFile, type Recovered } from './persist/store.js';
+import { backupFileName, DataStore, pruneFiles, readSnapshotFile, SNAP_SUFFIX, writeSnapshotFile, type Recovered } from './persist/store.js';
 import type { JournalRecord, MultiverseSnapshot, SnapshotRealm } from './persist/records.js';
 import type { ResolvedOptions } from './options.js';
 import type { Realms } from './realms.js';
@@ -155,7 +155,7 @@ export class Durability {
   }
 
   async backup(path?: string): Promise<BackupReport> {
-    const target = path ?? (this.store === null ? null : join(this.store.backupDir, `backup-${String(this.ops.round() - 1).padStart(12, '0')}-${Date.now()}.tvsnap`));
+    const target = path ?? (this.store === null ? null : join(this.store.backupDir, backupFileName(this.ops.round() - 1, Date.now())));
     if (target === null) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'backup needs a path when the engine has no data directory');
     const snap = await this.take('backup');
     const bytes = await writeSnapshotFile(target, snap);
@@ -167,7 +167,7 @@ export class Durability {
     if (this.store === null) return;
     try {
       await this.backup();
-      await pruneFiles(this.store.backupDir, '.tvsnap', this.opts.backupRetain);
+      await pruneFiles(this.store.backupDir, SNAP_SUFFIX, this.opts.backupRetain);
     } catch (e) {
       this.opts.logger.error({ error: String(e) }, 'scheduled backup failed');
     }

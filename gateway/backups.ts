@@ -1,18 +1,17 @@
 // Admin HTTP routes for the engine's backups in <dataDir>/backups/ (create, list, restore,
 // delete), and the 426 hint for a plain GET on the WebSocket path.
-import { readdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { TemplatedApp } from 'uWebSockets.js';
+import { listFiles } from '../engine/persist/files.js';
+import { backupDirOf, parseBackupName, SNAP_SUFFIX } from '../engine/persist/store.js';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { WS_PATH } from '../protocol/wire.js';
 import type { GatewayContext } from './context.js';
 import { json, param, route, type RequestInfo } from './http-util.js';
 
-const SUFFIX = '.tvsnap';
 /** Only plain file names: no separators, so a name can never leave the backups directory. */
 const NAME = /^[A-Za-z0-9._-]+\.tvsnap$/;
-/** The engine's own naming (engine/durability.ts): backup-<control tick>-<ms since epoch>.tvsnap. */
-const ENGINE_NAME = /^backup-(\d+)-(\d+)\.tvsnap$/;
 
 export interface BackupEntry {
   name: string;
@@ -25,7 +24,7 @@ export interface BackupEntry {
 
 function checkName(name: string): string {
   if (!NAME.test(name) || name.includes('..')) {
-    throw new TickverseError(ErrorCode.INVALID_ARGUMENT, `backup name must be letters, digits, ".", "_" or "-" ending in ${SUFFIX}, without ".."; received ${JSON.stringify(name)}`, { field: 'name' });
+    throw new TickverseError(ErrorCode.INVALID_ARGUMENT, `backup name must be letters, digits, ".", "_" or "-" ending in ${SNAP_SUFFIX}, without ".."; received ${JSON.stringify(name)}`, { field: 'name' });
   }
   return name;
 }
@@ -33,8 +32,7 @@ function checkName(name: string): string {
 function backupDir(ctx: GatewayContext): string {
   const dir = ctx.engine.options.dataDir;
   if (dir === null) throw new TickverseError(ErrorCode.NO_DATA_DIR, 'backups need a data directory; this engine keeps its state in memory only (set dataDir / TICKVERSE_DATA_DIR)');
-  // Same place engine.backup() writes to (DataStore.backupDir).
-  return join(dir, 'backups');
+  return backupDirOf(dir);
 }
 
 const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException | null)?.code === 'ENOENT';
@@ -48,12 +46,12 @@ async function entry(dir: string, name: string): Promise<BackupEntry | null> {
     throw e;
   }
   if (!st.isFile()) return null;
-  const m = ENGINE_NAME.exec(name);
+  const named = parseBackupName(name);
   return {
     name,
-    time: new Date(m === null ? st.mtimeMs : Number(m[2])).toISOString(),
+    time: new Date(named?.ms ?? st.mtimeMs).toISOString(),
     size: st.size,
-    controlTick: m === null ? null : Number(m[1]),
+    controlTick: named?.controlTick ?? null,
   };
 }
 
@@ -64,15 +62,9 @@ async function requireEntry(dir: string, name: string): Promise<BackupEntry> {
 }
 
 export async function listBackups(dir: string): Promise<BackupEntry[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (e) {
-    // No backup taken yet: the engine creates the directory on the first one.
-    if (isMissing(e)) return [];
-    throw e;
-  }
-  const found = await Promise.all(names.filter((n) => NAME.test(n)).sort().map((n) => entry(dir, n)));
+  // No backup taken yet lists as none (the engine creates the directory on the first one).
+  const names = (await listFiles(dir, SNAP_SUFFIX)).map((p) => basename(p)).filter((n) => NAME.test(n));
+  const found = await Promise.all(names.map((n) => entry(dir, n)));
   return found.filter((e): e is BackupEntry => e !== null);
 }
 
@@ -85,7 +77,7 @@ export function mountBackups(app: TemplatedApp, ctx: GatewayContext, admin: (inf
       admin(info);
       const dir = backupDir(ctx);
       const report = await engine.backup();
-      const name = report.path.slice(report.path.lastIndexOf('/') + 1);
+      const name = basename(report.path);
       const e = await entry(dir, name);
       opts.logger.info({ backup: name, via: 'http' }, 'backup taken');
       return json({ name, time: e?.time ?? new Date().toISOString(), size: report.bytes, controlTick: report.controlTick, realms: report.realms }, '201 Created');
@@ -101,12 +93,17 @@ export function mountBackups(app: TemplatedApp, ctx: GatewayContext, admin: (inf
     }),
   );
 
+  /** The backup a route's :name names, after the admin check. */
+  const named = async (info: RequestInfo): Promise<{ dir: string; e: BackupEntry }> => {
+    admin(info);
+    const dir = backupDir(ctx);
+    return { dir, e: await requireEntry(dir, param(info, 0)) };
+  };
+
   app.post(
     '/api/backups/:name/restore',
     route(ctx, 1, async (info) => {
-      admin(info);
-      const dir = backupDir(ctx);
-      const e = await requireEntry(dir, param(info, 0));
+      const { dir, e } = await named(info);
       // The engine reads and verifies the whole file before it touches any realm.
       const report = await engine.restoreBackup(join(dir, e.name));
       opts.logger.info({ backup: e.name, via: 'http', realms: report.realms }, 'backup restored');
@@ -117,9 +114,7 @@ export function mountBackups(app: TemplatedApp, ctx: GatewayContext, admin: (inf
   app.del(
     '/api/backups/:name',
     route(ctx, 1, async (info) => {
-      admin(info);
-      const dir = backupDir(ctx);
-      const e = await requireEntry(dir, param(info, 0));
+      const { dir, e } = await named(info);
       try {
         await unlink(join(dir, e.name));
       } catch (err) {

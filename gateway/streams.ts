@@ -13,7 +13,7 @@ import type { GatewayLogger } from './logger.js';
 import { encode } from './codec.js';
 import { CellStream } from './cell-stream.js';
 import { readBundle } from '../protocol/state-bundle.js';
-import { streamKey } from '../protocol/state-wire.js';
+import { cellOfKey, streamKey } from '../protocol/state-wire.js';
 import { cellsAround, halfCellOf } from '../protocol/interest.js';
 import type { LiveStats } from './stats.js';
 
@@ -169,7 +169,7 @@ export class RealmStreams {
   /** The cells a member follows now (for the `focus` reply). */
   cellsOf(conn: Conn, realm: string): [number, number][] {
     const m = this.realms.get(realm)?.members.get(conn);
-    return m === undefined ? [] : [...m.cells].filter((k) => k !== '').map(parseKey);
+    return m === undefined ? [] : [...m.cells].filter((k) => k !== '').map(cellOfKey);
   }
 
   /**
@@ -247,7 +247,7 @@ export class RealmStreams {
     if (s.cellSize > 0) {
       m.told = true;
       // Before the new cells' pictures, so the client drops left cells' entities first.
-      this.flow.send(conn, encode({ op: 'cells', realm: s.realm, size: s.cellSize, cells: [...want].map(parseKey) }), false);
+      this.flow.send(conn, encode({ op: 'cells', realm: s.realm, size: s.cellSize, cells: [...want].map(cellOfKey) }), false);
     }
     for (const k of want) if (!before.has(k)) this.follow(s, conn, k);
   }
@@ -326,4 +326,3 @@ export class RealmStreams {
   }
 }
 
-const parseKey = (k: string): [number, number] => k.split(',').map(Number) as [number, number];

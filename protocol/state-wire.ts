@@ -45,6 +45,9 @@ export interface ModelEntity {
 
 export const streamKey = (cell: readonly [number, number] | undefined): string => (cell === undefined ? '' : `${cell[0]},${cell[1]}`);
 
+/** The cell of a cell stream's key (the inverse of streamKey for cells). */
+export const cellOfKey = (key: string): [number, number] => key.split(',').map(Number) as [number, number];
+
 interface StreamPos {
   seq: number;
   tick: number;
@@ -120,7 +123,7 @@ export class StateModel {
     const spawn: FieldValue[] = [];
     for (const [h, e] of this.ents) if (e.cell === key) pushSpawn(spawn, h, e.id, e.kind, e.vals, this.fields.length);
     const f: StateFrameV2 = { op: 'state', realm, seq: pos.seq, tick: pos.tick, at: pos.at, key: true, fields: this.fields, scale: this.scale, spawn };
-    if (key !== '') f.cell = key.split(',').map(Number) as [number, number];
+    if (key !== '') f.cell = cellOfKey(key);
     return f;
   }
 

@@ -177,10 +177,14 @@ export class Replica implements ViewSink {
       } else {
         this.diffRow(s, r);
       }
-      if (this.tracked.size > 0) this.reportMove(r, xi, yi, moves);
       this.state[r] = SENT;
       this.respawn[r] = 0;
       this.sentCell[r] = ck;
+    }
+    // Tracked players, not every row: at most TRACK_LIMIT lookups, and none when nobody is tracked.
+    for (const [id, last] of this.tracked) {
+      const r = this.index.get(id);
+      if (r !== undefined) this.reportMove(id, r, last, xi, yi, moves);
     }
     this.reportAll = false;
     const frames: BundleFrame[] = [];
@@ -195,10 +199,7 @@ export class Replica implements ViewSink {
   }
 
   /** A tracked player's half cell (gateways centre interest blocks on it), when it changed. */
-  private reportMove(r: number, xi: number | undefined, yi: number | undefined, moves: BundleMove[]): void {
-    const id = this.ids[r]!;
-    const last = this.tracked.get(id);
-    if (last === undefined) return;
+  private reportMove(id: string, r: number, last: number, xi: number | undefined, yi: number | undefined, moves: BundleMove[]): void {
     const hx = halfCellOf(this.position(xi, r), this.cellSize);
     const hy = halfCellOf(this.position(yi, r), this.cellSize);
     const hk = cellKey(hx, hy);

@@ -6,6 +6,7 @@ import { fnv1a } from '../../protocol/frames.js';
 import { SeededRandom } from '../../workers/random.js';
 import { SIZE } from '../../workers/kinds/torus.js';
 import { cellsAround as blockAround, halfCellOf } from '../../protocol/interest.js';
+import { cellOfKey } from '../../protocol/state-wire.js';
 
 /** The interest radius both servers use: the 2 × 2 cells nearest the focus (per-cell frame headers amortised over 4× fewer, larger cells than 3 × 3 for the same interest). */
 export const RADIUS = 0.5;
@@ -25,7 +26,7 @@ export const cellKey = (cx: number, cy: number): number => (cx + 32768) * 65536 
 
 /** The cells a client focused at (x, y) follows, as [cx, cy] pairs. */
 export function cellsAround(x: number, y: number, size: number, radius = RADIUS): [number, number][] {
-  return [...blockAround(halfCellOf(x, size), halfCellOf(y, size), radius)].map((k) => k.split(',').map(Number) as [number, number]);
+  return [...blockAround(halfCellOf(x, size), halfCellOf(y, size), radius)].map(cellOfKey);
 }
 
 /**

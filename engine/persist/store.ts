@@ -10,6 +10,19 @@ import type { JournalRecord, MultiverseSnapshot } from './records.js';
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 const pad = (n: number): string => String(n).padStart(12, '0');
 
+/** Snapshot and backup files end in this. */
+export const SNAP_SUFFIX = '.tvsnap';
+/** Where a data directory keeps its backups. */
+export const backupDirOf = (dataDir: string): string => join(dataDir, 'backups');
+/** A backup's file name: the control tick it holds and when it was taken. */
+export const backupFileName = (controlTick: number, ms: number): string => `backup-${pad(controlTick)}-${ms}${SNAP_SUFFIX}`;
+const BACKUP_NAME = /^backup-(\d+)-(\d+)\.tvsnap$/;
+/** What a backup's own name says, or null for a file not named by backupFileName. */
+export function parseBackupName(name: string): { controlTick: number; ms: number } | null {
+  const m = BACKUP_NAME.exec(name);
+  return m === null ? null : { controlTick: Number(m[1]), ms: Number(m[2]) };
+}
+
 export interface Recovered {
   snapshot: MultiverseSnapshot | null;
   records: JournalRecord[];
@@ -37,7 +50,7 @@ export class DataStore {
   }
 
   get backupDir(): string {
-    return join(this.dir, 'backups');
+    return backupDirOf(this.dir);
   }
 
   /** Newest readable snapshot plus every journal record after it. */
