@@ -26,6 +26,9 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Engi
   if (snap !== undefined) o.snapshotEvery = snap;
   const backup = intVar(env, 'TICKVERSE_BACKUP_EVERY_MS');
   if (backup !== undefined) o.backupEveryMs = backup;
+  // TICKVERSE_KINDS: comma-separated kind modules (file: URLs, paths or package names; options.ts resolves them).
+  const kinds = env.TICKVERSE_KINDS;
+  if (kinds !== undefined && kinds.trim() !== '') o.kindModules = kinds.split(',').map((k) => k.trim()).filter((k) => k !== '');
   // TICKVERSE_DATA_DIR=none runs without persistence.
   const dir = env.TICKVERSE_DATA_DIR;
   if (dir !== undefined && dir !== '') o.dataDir = dir === 'none' ? null : dir;

@@ -1,6 +1,9 @@
 // Engine options: checked once at the constructor, each error naming the option and the
 // value received; the result is frozen and trusted everywhere else.
 import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import type { EngineLogger, EngineMode, EngineOptions } from './types.js';
 
@@ -50,6 +53,19 @@ const KNOWN = new Set([
   'backupEveryMs', 'backupRetain', 'maxRestarts', 'restartPeriodMs', 'shardResourceLimits',
 ]);
 
+/** A kind module as the shards import it: a file: URL as is, a path from the working directory, a package name as
+ *  Node resolves it from there. Kinds are JavaScript: a TypeScript kind is loaded from the .js tsc emits. */
+function kindModuleUrl(spec: string): string {
+  if (/\.[mc]?ts$/.test(spec)) fail('kindModules', spec, 'JavaScript: point at the .js that tsc emits for a TypeScript kind');
+  if (spec.startsWith('file:')) return spec;
+  if (/^(\.{1,2}[\\/]|[\\/]|[A-Za-z]:[\\/])/.test(spec)) return pathToFileURL(resolve(spec)).href;
+  try {
+    return pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(spec)).href;
+  } catch {
+    return fail('kindModules', spec, `a module that can be found (no package "${spec}" from ${process.cwd()})`);
+  }
+}
+
 export function resolveOptions(input: EngineOptions | undefined): ResolvedOptions {
   if (input !== undefined && (typeof input !== 'object' || input === null)) fail('options', input, 'an object');
   const o = (input ?? {}) as Record<string, unknown>;
@@ -61,9 +77,10 @@ export function resolveOptions(input: EngineOptions | undefined): ResolvedOption
   const ringBytes = int(o, 'ringBytes', 4 << 20, 1024, 1 << 30);
   if ((ringBytes & (ringBytes - 1)) !== 0) fail('ringBytes', ringBytes, 'a power of two');
   const kindModules = o.kindModules ?? [];
-  if (!Array.isArray(kindModules) || !kindModules.every((u) => typeof u === 'string' && /^file:/.test(u))) {
-    fail('kindModules', kindModules, 'an array of file: URLs');
+  if (!Array.isArray(kindModules) || !kindModules.every((u) => typeof u === 'string' && u.length > 0)) {
+    fail('kindModules', kindModules, 'an array of file: URLs, paths or package names');
   }
+  const kindUrls = (kindModules as string[]).map(kindModuleUrl);
   const logger = o.logger ?? silent;
   if (typeof logger !== 'object' || logger === null || typeof (logger as EngineLogger).info !== 'function') {
     fail('logger', '[object]', 'a pino-compatible logger');
@@ -86,7 +103,7 @@ export function resolveOptions(input: EngineOptions | undefined): ResolvedOption
     maxInputBytes: int(o, 'maxInputBytes', 16 * 1024, 16, 16 << 20),
     maxRealmStateBytes: int(o, 'maxRealmStateBytes', 8 << 20, 1024, 1 << 30),
     maxRealms: int(o, 'maxRealms', 100_000, 1, 10_000_000),
-    kindModules: Object.freeze([...(kindModules as string[])]),
+    kindModules: Object.freeze(kindUrls),
     // Spinning helps only while the shards and the main thread each have a core; past that a
     // spinning shard takes the core the thread it waits for needs (2 shards on 2 cores: 99 µs → 71 µs per round with 0).
     spin: int(o, 'spin', mode === 'max' && shards < availableParallelism() ? 2000 : 0, 0, 10_000_000),

@@ -1,6 +1,7 @@
 // One realm actor inside a shard: its kind, state, context, counters and state stream.
 // Realm code that throws moves the realm to `error`; the shard and its other realms go on.
 import { RealmStateCode } from '../protocol/realm.js';
+import { ErrorCode, TickverseError, isTickverseError } from '../protocol/errors.js';
 import type { Stat7, Stat7Selector } from '../protocol/stat7.js';
 import type { AddRealmPayload } from '../protocol/shard-messages.js';
 import { fnv1a, fnv1aBytes } from '../protocol/frames.js';
@@ -19,6 +20,8 @@ export interface RealmPort {
   stateChanged(host: RealmHost, code: string | null): void;
   /** Realm code of this host starts (slot + 1) or returned (0). */
   running(mark: number): void;
+  /** Sends an entity to the realm in `to` (a slot) at the end of the round. */
+  transfer(host: RealmHost, id: string, to: number, entity: unknown): void;
 }
 
 /** What the shard needs to host a realm: the ADD_REALM payload. */
@@ -99,6 +102,7 @@ export class RealmHost {
       random: () => host.rng.next(),
       emit: (opts) => port.emit(host, opts),
       transfer: (entity, to) => {
+        if (kind.transfers === false) throw new TickverseError(ErrorCode.TRANSFER_UNSUPPORTED, `realm "${spec.id}" cannot transfer "${entity}": its kind "${kind.name}" defines no exportEntity/importEntity`);
         host.outgoing.push({ entity, to });
       },
       subscribe: (type) => {
@@ -286,6 +290,7 @@ export class RealmHost {
   }
 
   exportEntity(id: string): Json | undefined {
+    if (this.kind.transfers === false) return undefined; // asked by the engine API: the entity stays
     let out: Json | undefined;
     this.guard(() => {
       out = this.kind.exportEntity(this.data, id);
@@ -293,8 +298,15 @@ export class RealmHost {
     return out;
   }
 
-  importEntity(entity: Json): void {
-    this.guard(() => this.kind.importEntity(this.data, entity, this.ctx));
+  /** An entity arrived from the realm in slot `from`. A kind without transfers sends it back (never in none) and fails. */
+  importEntity(entity: Json, from: number, id: string): void {
+    if (this.kind.transfers !== false) {
+      this.guard(() => this.kind.importEntity(this.data, entity, this.ctx));
+      return;
+    }
+    if (from !== this.slot) this.port.transfer(this, id, from, entity);
+    const msg = `realm "${this.id}" received entity "${id}", but its kind "${this.kind.name}" defines no importEntity; the entity went back to its source`;
+    this.fail(ErrorCode.TRANSFER_UNSUPPORTED, msg);
   }
 
   private accept(q: Queued): void {
@@ -325,7 +337,8 @@ export class RealmHost {
       this.port.running(0);
       this.stateCode = RealmStateCode.error;
       this.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      this.port.stateChanged(this, 'REALM_CRASHED');
+      // A coded engine error thrown into realm code (e.g. TRANSFER_UNSUPPORTED) keeps its code.
+      this.port.stateChanged(this, isTickverseError(e) ? e.code : ErrorCode.REALM_CRASHED);
       return false;
     }
   }

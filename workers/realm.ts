@@ -1,4 +1,5 @@
-// The realm contract: what a realm kind module implements, and the context it gets.
+// The realm contract the shard runtime hosts: what a realm kind provides, and the context it gets.
+// Kinds are written with defineKind (define-kind.ts), which fills in the defaults.
 // Realm logic must take time from ctx.tick/ctx.dt and randomness from ctx.random().
 import type { EntityView } from '../protocol/realm.js';
 import type { Stat7, Stat7Selector } from '../protocol/stat7.js';
@@ -83,8 +84,9 @@ export interface RealmKind<S = unknown> {
   /** Removes the entity and returns what the receiving realm needs, or undefined if absent. */
   exportEntity(state: S, id: string): Json | undefined;
   importEntity(state: S, entity: Json, ctx: RealmContext): void;
+  /** false: the kind takes no entities in or out (defineKind without exportEntity/importEntity); omitted = it does. */
+  readonly transfers?: boolean;
 }
 
-export function defineKind<S>(kind: RealmKind<S>): RealmKind<S> {
-  return kind;
-}
+// Realm developers write kinds with defineKind (defaults, handlers by event type, typed events).
+export { defineKind } from './define-kind.js';

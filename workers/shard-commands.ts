@@ -48,7 +48,7 @@ export class ShardCommands {
       }
       case FrameKind.DELIVER_TRANSFER: {
         const p = decodeBody(kind, body);
-        this.hosts.get(target)?.importEntity(p.entity as Json);
+        this.hosts.get(target)?.importEntity(p.entity as Json, p.from, p.id);
         return;
       }
       case FrameKind.DROP_ENTITY: {

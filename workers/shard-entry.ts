@@ -8,8 +8,11 @@ import { ShardRuntime } from './shard-runtime.js';
 export default async function runShard(init: ShardInit): Promise<ShardExit> {
   const kinds = new Map(builtinKinds);
   for (const url of init.kindModules) {
-    const mod = (await import(url)) as { default: RealmKind<unknown> };
-    kinds.set(mod.default.name, mod.default);
+    const kind = ((await import(url)) as { default?: Partial<RealmKind<unknown>> }).default;
+    if (typeof kind !== 'object' || kind === null || typeof kind.name !== 'string' || typeof kind.create !== 'function' || typeof kind.view !== 'function') {
+      throw new TypeError(`kind module ${url} does not export a realm kind (export default defineKind({ name, create, view }))`);
+    }
+    kinds.set(kind.name, kind as RealmKind<unknown>);
   }
   const rounds = new ShardRuntime(init, kinds).run();
   return { shard: init.shard, rounds, reason: 'stop' };

@@ -1,11 +1,10 @@
 // The forest: deer and wolves wander; when a wolf comes close to a deer the forest sends a
 // rumour to the tavern; the merchant passes through and heads back to the tavern.
-import { defineKind } from '../realm.js';
-import { arrive, bump, makeNpc, maxPlayersParam, nextRealm, note, npcWorldParts, wander, type NpcWorld } from './npc-world.js';
+import { defineKind } from '../define-kind.js';
+import { arrive, bump, makeNpc, maxPlayersParam, nextRealm, note, npcWorldParts, wander, type DemoEvents, type NpcWorld } from './npc-world.js';
 
-export default defineKind<NpcWorld>({
+export default defineKind<NpcWorld, DemoEvents>({
   name: 'forest',
-  subscribes: ['bell'],
   create(params, ctx) {
     const deer = typeof params.deer === 'number' ? Math.min(1000, Math.max(0, params.deer)) : 8;
     const wolves = typeof params.wolves === 'number' ? Math.min(1000, Math.max(0, params.wolves)) : 3;
@@ -37,10 +36,14 @@ export default defineKind<NpcWorld>({
       }
     }
   },
-  onEvent(w, ev) {
-    bump(w, `event:${ev.type}`);
-    if (ev.type === 'merchant-departed') note(w, 'a merchant is on the road');
+  on: { bell: (w) => bump(w, 'event:bell') },
+  direct: {
+    'merchant-departed'(w) {
+      bump(w, 'event:merchant-departed');
+      note(w, 'a merchant is on the road');
+    },
   },
+  onOtherEvent: (w, ev) => bump(w, `event:${ev.type}`),
   ...npcWorldParts,
   importEntity(w, entity) {
     arrive(w, entity, w.width / 2, 1);

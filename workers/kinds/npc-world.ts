@@ -1,6 +1,15 @@
 // Shared model for the demo kinds: a bounded 2-D room of NPCs that wander.
 import type { EntityView } from '../../protocol/realm.js';
-import type { Json, PlayerInput, RealmContext, RealmKind } from '../realm.js';
+import type { Json, PlayerInput, RealmContext } from '../realm.js';
+import type { AnyEvents, KindDefinition } from '../define-kind.js';
+
+/** The events of the demo multiverse, by type: what the tavern and the forest emit. */
+export type DemoEvents = {
+  rumor: { text: string; tick: number };
+  bell: { tick: number; from: string };
+  hello: { from: string };
+  'merchant-departed': { merchant: string; from: string };
+};
 
 export interface Npc {
   id: string;
@@ -95,10 +104,6 @@ export function isNpc(value: Json): value is Json & Npc {
   return typeof v.id === 'string' && typeof v.kind === 'string' && typeof v.x === 'number' && typeof v.y === 'number';
 }
 
-export function cloneWorld(w: NpcWorld): Json {
-  return JSON.parse(JSON.stringify(w)) as Json;
-}
-
 /** Player entities a world holds at most (kind param `maxPlayers`); beyond, new players get none. */
 export const DEFAULT_MAX_PLAYERS = 200;
 
@@ -152,8 +157,8 @@ export function arrive(w: NpcWorld, entity: Json, x: number, y: number): Npc | n
   return n;
 }
 
-/** The parts of the realm contract every NPC-world kind shares. */
-export const npcWorldParts: Pick<RealmKind<NpcWorld>, 'onInput' | 'view' | 'schema' | 'replicate' | 'entityCount' | 'snapshot' | 'restore' | 'exportEntity'> = {
+/** The parts every NPC-world kind shares (snapshot and restore: defineKind's structured clone). */
+export const npcWorldParts: Pick<KindDefinition<NpcWorld, AnyEvents>, 'onInput' | 'view' | 'schema' | 'replicate' | 'entityCount' | 'exportEntity'> = {
   onInput: (w: NpcWorld, input: PlayerInput) => applyInput(w, input.player, input.data),
   view: npcViews,
   // Positions are kept to hundredths (round2), so they travel as exact hundredths.
@@ -168,7 +173,5 @@ export const npcWorldParts: Pick<RealmKind<NpcWorld>, 'onInput' | 'view' | 'sche
     }
   },
   entityCount: (w: NpcWorld) => w.npcs.length,
-  snapshot: cloneWorld,
-  restore: (snap: Json) => snap as unknown as NpcWorld,
   exportEntity: takeNpc,
 };

@@ -8,7 +8,8 @@
 // Received events are counted and the last few are kept (they also reach gateway subscribers).
 import type { EntityView } from '../../protocol/realm.js';
 import { toSelector } from '../../protocol/stat7.js';
-import { defineKind, type Json } from '../realm.js';
+import type { Json } from '../realm.js';
+import { defineKind } from '../define-kind.js';
 
 interface RelayState {
   entities: Record<string, EntityView>;
@@ -51,8 +52,8 @@ function mayAct(s: RelayState, player: string, id: string): boolean {
 export default defineKind<RelayState>({
   name: 'relay',
   create: (params) => ({ entities: {}, order: [], received: 0, lastEvents: [], owners: {}, ...(params.shared === true ? { shared: true } : {}) }),
-  tick() {},
-  onEvent(s, ev) {
+  // No subscriptions of its own (a registration's `subscribe` adds them): every event lands here.
+  onOtherEvent(s, ev) {
     s.received++;
     s.lastEvents.push({ type: ev.type, from: ev.from, seq: ev.seq });
     if (s.lastEvents.length > 20) s.lastEvents.shift();
@@ -94,8 +95,6 @@ export default defineKind<RelayState>({
   },
   view: (s) => s.order.map((id) => s.entities[id]!),
   entityCount: (s) => s.order.length,
-  snapshot: (s) => JSON.parse(JSON.stringify(s)) as Json,
-  restore: (snap) => snap as unknown as RelayState,
   exportEntity(s, id) {
     const e = s.entities[id];
     if (e === undefined) return undefined;

@@ -2,7 +2,8 @@
 // per entity per tick (tunable cost), and a cross-realm event every `emitEvery` ticks:
 // unicast to `peer` when given, else a broadcast to every realm subscribed to 'stress'.
 import type { EntityView } from '../../protocol/realm.js';
-import { defineKind, type Json } from '../realm.js';
+import type { Json } from '../realm.js';
+import { defineKind } from '../define-kind.js';
 import { scatterPoints, stepPoint } from './torus.js';
 
 interface StressState {
@@ -23,9 +24,11 @@ function num(v: unknown, fallback: number, min: number, max: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.floor(v))) : fallback;
 }
 
-export default defineKind<StressState>({
+/** Every event counts as a peer's (its data is the sender's local tick). */
+const count = (s: StressState): void => void s.peers++;
+
+export default defineKind<StressState, { stress: number }>({
   name: 'stress',
-  subscribes: ['stress'],
   create(params, ctx) {
     const n = num(params.entities, 100, 0, 100_000);
     const body = scatterPoints(n, ctx.random);
@@ -47,10 +50,8 @@ export default defineKind<StressState>({
       else ctx.emit({ type: 'stress', data: ctx.tick });
     }
   },
-  onEvent(s) {
-    s.peers++;
-  },
-  onInput() {},
+  on: { stress: count },
+  onOtherEvent: count,
   // Whole units on the wire, as view() rounds them; a registration's `cell` param turns on area-of-interest cells.
   schema: { fields: { x: { type: 'int' }, y: { type: 'int' } } },
   replicate(s, out) {
@@ -70,11 +71,10 @@ export default defineKind<StressState>({
     return out;
   },
   entityCount: (s) => s.n,
+  // A Float64Array does not survive MessagePack: the snapshot holds the numbers as an array.
   snapshot: (s): Json => ({ n: s.n, work: s.work, emitEvery: s.emitEvery, body: Array.from(s.body), acc: s.acc, peers: s.peers, peer: s.peer }),
   restore(snap) {
     const o = snap as { n: number; work: number; emitEvery: number; body: number[]; acc: number; peers: number; peer: string | null };
     return { n: o.n, work: o.work, emitEvery: o.emitEvery, body: Float64Array.from(o.body), acc: o.acc, peers: o.peers, peer: o.peer };
   },
-  exportEntity: () => undefined,
-  importEntity() {},
 });

@@ -1,13 +1,12 @@
 // The tavern: patrons and a barkeep wander; a travelling merchant visits, then leaves for
 // the forest (an entity transfer); rumours from the forest change the patrons' mood.
-import { defineKind } from '../realm.js';
-import { arrive, bump, makeNpc, maxPlayersParam, nextRealm, note, npcWorldParts, wander, type NpcWorld } from './npc-world.js';
+import { defineKind } from '../define-kind.js';
+import { arrive, bump, makeNpc, maxPlayersParam, nextRealm, note, npcWorldParts, wander, type DemoEvents, type NpcWorld } from './npc-world.js';
 
 const PATRON_MOODS = ['cheerful', 'thirsty', 'gossiping', 'sleepy'];
 
-export default defineKind<NpcWorld>({
+export default defineKind<NpcWorld, DemoEvents>({
   name: 'tavern',
-  subscribes: ['rumor', 'bell'],
   create(params, ctx) {
     const patrons = typeof params.patrons === 'number' ? Math.min(1000, Math.max(0, params.patrons)) : 6;
     const w: NpcWorld = { width: 20, height: 12, npcs: [], counters: {}, log: [], next: nextRealm(params, 'forest'), nextKnown: false, maxPlayers: maxPlayersParam(params) };
@@ -41,14 +40,22 @@ export default defineKind<NpcWorld>({
     }
     if (ctx.tick % 50 === 0) ctx.emit({ type: 'bell', data: { tick: ctx.tick, from: ctx.realmId } });
   },
-  onEvent(w, ev) {
-    bump(w, `event:${ev.type}`);
-    if (ev.type === 'rumor') {
+  on: {
+    rumor(w, ev) {
+      bump(w, 'event:rumor');
       for (const n of w.npcs) if (n.kind === 'npc' && n.id !== 'barkeep') n.mood = 'uneasy';
       note(w, `rumor from ${ev.from}`);
-    }
-    if (ev.type === 'hello' && ev.from === w.next) w.nextKnown = true;
+    },
+    bell: (w) => bump(w, 'event:bell'),
   },
+  direct: {
+    // The forest says hello by selector once it runs: the merchant may travel there.
+    hello(w, ev) {
+      bump(w, 'event:hello');
+      if (ev.from === w.next) w.nextKnown = true;
+    },
+  },
+  onOtherEvent: (w, ev) => bump(w, `event:${ev.type}`),
   ...npcWorldParts,
   importEntity(w, entity) {
     if (arrive(w, entity, 1, w.height / 2) !== null) bump(w, 'arrivals');
