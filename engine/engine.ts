@@ -17,6 +17,7 @@ import { Realms } from './realms.js';
 import { isEventType, validateRegistration, type ValidRegistration } from './registration.js';
 import type { RealmRecord } from './registry.js';
 import { Router, type RouteSink } from './router.js';
+import { Remote, type RemotePeer } from './remote.js';
 import { ShardIo } from './shard-io.js';
 import { Supervisor } from './supervisor.js';
 import { Waiters } from './waiters.js';
@@ -36,6 +37,7 @@ export class Engine {
   private readonly io: ShardIo;
   private readonly realms: Realms;
   private readonly router: Router;
+  private remote: Remote | null = null;
   private readonly durability: Durability;
   private readonly supervisor: Supervisor;
   private readonly loop: ControlLoop;
@@ -90,7 +92,8 @@ export class Engine {
     this.supervisor = new Supervisor(o, this.io, this.realms, this.router, this.durability, () => this.state === 'running');
     const sink: RouteSink = {
       deliver: (shard, src, offset, length, kind, flags, target, aux) => this.io.deliver(shard, src, offset, length, kind, flags, target, aux),
-      undeliverable: (frame, reason, tick) => this.reports.lost(frame, reason, tick),
+      undeliverable: (frame, reason, tick) => void (this.remote?.unicast(frame) === true || this.reports.lost(frame, reason, tick)),
+      fanout: (frame) => this.remote?.fanout(frame),
     };
     const observed: RouteSink = { ...sink, routed: (frame, targets, tick) => this.reports.routed(frame, targets, tick) };
     this.loop = new ControlLoop(o, this.io, this.router, this.realms, {
@@ -301,6 +304,12 @@ export class Engine {
     this.io.send(rec.shard, FrameKind.INPUT, rec.slot, bytes, booted(rec));
     this.durability.logInput({ tick: this.loop.round, slot: rec.slot, ...body });
     return this.durability.journal({ t: 'input', tick: this.loop.round, realm: realmId, ...body });
+  }
+
+  /** Joins a multi-node multiverse (cluster/ calls it once): remote realms, outbound and inbound events. */
+  attachRemote(peer: RemotePeer): Remote {
+    if (this.remote !== null) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'this engine is already attached to a cluster');
+    return (this.remote = new Remote(peer, this.realms, this.names, this.router, this.io));
   }
 
   /** Asks a realm to hand one of its entities to another realm at the end of the current control tick. */

@@ -45,6 +45,10 @@ export class Names {
     return known === undefined || known.canonical === canonical;
   }
 
+  typeOf(hash: number): string | undefined {
+    return this.types.get(hash);
+  }
+
   selectorOf(hash: number): Stat7Selector | undefined {
     return this.selectors.get(hash)?.selector;
   }

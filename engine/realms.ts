@@ -36,6 +36,8 @@ export class Realms implements RouteTable {
   private readonly nextRow: number[];
   /** Shards that exhausted their restart budget: nothing is placed there. */
   readonly deadShards = new Set<number>();
+  /** Realms other nodes own, by their stub slot here (engine/remote.ts keeps it). */
+  readonly remoteStubs = new Map<number, string>();
   private dirAddSlots: number[] = [];
   private dirAddIds: string[] = [];
   private readonly subs = new Map<number, Set<number>>();
@@ -224,7 +226,8 @@ export class Realms implements RouteTable {
   /** The whole directory, for a replaced shard. */
   fullDirectory(shard: number): Uint8Array {
     const recs = [...this.registry.all()];
-    return encodeBody(FrameKind.DIRECTORY, { addSlots: recs.map((r) => r.slot), addIds: recs.map((r) => r.reg.realmId), remove: [] });
+    const stubs = [...this.remoteStubs];
+    return encodeBody(FrameKind.DIRECTORY, { addSlots: [...recs.map((r) => r.slot), ...stubs.map((s) => s[0])], addIds: [...recs.map((r) => r.reg.realmId), ...stubs.map((s) => s[1])], remove: [] });
   }
 
   // ---- routing table ----

@@ -23,6 +23,8 @@ export interface RouteSink {
   deliver(shard: number, src: Uint8Array, offset: number, length: number, kind: number, flags: number, target: number, aux: number): boolean;
   /** Observers of routed events (gateway subscribers); built only when someone listens. */
   routed?(frame: Uint8Array, targets: readonly number[], controlTick: number): void;
+  /** A broadcast or selector event after local delivery: other nodes route it to their realms. */
+  fanout?(frame: Uint8Array, controlTick: number): void;
   /** A unicast event or a transfer that could not go where it was sent. */
   undeliverable(frame: Uint8Array, reason: 'unknown-realm' | 'not-accepting' | 'bounced' | 'overloaded', controlTick: number): void;
 }
@@ -52,8 +54,8 @@ export class Router {
     return this.count;
   }
 
-  /** Copies an EVENT or TRANSFER frame (`bytes[offset, offset+length)`) into the batch. */
-  add(bytes: Uint8Array, offset: number, length: number): void {
+  /** Copies an EVENT or TRANSFER frame (`bytes[offset, offset+length)`) into the batch; `orderAs` sorts it as that source. */
+  add(bytes: Uint8Array, offset: number, length: number, orderAs?: number): void {
     if (this.used + length > this.arena.length) this.arena = grow(this.arena, this.used + length);
     if (this.count === this.keys.length) {
       this.keys = grow(this.keys, this.count + 1);
@@ -61,7 +63,7 @@ export class Router {
       this.lengths = grow(this.lengths, this.count + 1);
     }
     this.arena.set(bytes.subarray(offset, offset + length), this.used);
-    const source = (bytes[offset + FrameHeader.SOURCE]! | (bytes[offset + FrameHeader.SOURCE + 1]! << 8) | (bytes[offset + FrameHeader.SOURCE + 2]! << 16)) + bytes[offset + FrameHeader.SOURCE + 3]! * 2 ** 24;
+    const source = orderAs ?? (bytes[offset + FrameHeader.SOURCE]! | (bytes[offset + FrameHeader.SOURCE + 1]! << 8) | (bytes[offset + FrameHeader.SOURCE + 2]! << 16)) + bytes[offset + FrameHeader.SOURCE + 3]! * 2 ** 24;
     this.keys[this.count] = source * ORDER + (this.count % ORDER);
     this.offsets[this.count] = this.used;
     this.lengths[this.count] = length;
@@ -169,6 +171,7 @@ export class Router {
       if (observed) delivered.push(slot);
     }
     if (observed) sink.routed!(bytes.slice(at, at + length), delivered.slice(), controlTick);
+    if (sink.fanout !== undefined && only === null) sink.fanout(bytes.subarray(at, at + length), controlTick);
   }
 
   private deliverEvent(bytes: Uint8Array, at: number, length: number, shard: number, flags: number, slot: number, controlTick: number, sink: RouteSink, r: RouteResult): boolean {

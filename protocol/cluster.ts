@@ -1,0 +1,60 @@
+// What engine nodes of one multiverse exchange over NATS (docs/scale-out.md): node leases,
+// realm ownership records, and cross-node event batches. Plain MessagePack maps on the wire.
+import type { Stat7Selector } from './stat7.js';
+
+/** A node's lease in the nodes bucket, rewritten at every heartbeat. */
+export interface NodeRecord {
+  node: string;
+  /** Where clients reach this node's gateway (http://host:port); '' when it has none. */
+  url: string;
+  realms: number;
+  entities: number;
+  startedAt: number;
+  /** Heartbeats written since start: a watcher sees the lease renewed when this grows. */
+  beat: number;
+}
+
+/** A realm's entry in the directory bucket: who owns it, since which epoch, and how to recreate it. */
+export interface OwnerRecord {
+  owner: string;
+  /** +1 at every change of owner; a node acts for a realm only under the epoch it claimed. */
+  epoch: number;
+  /** The registration as given (the wire shape), so another node can recreate the realm. */
+  registration: Record<string, unknown>;
+}
+
+export const Via = { UNICAST: 1, BROADCAST: 2, SELECTOR: 3 } as const;
+export type Via = (typeof Via)[keyof typeof Via];
+
+/** One event crossing nodes; its payload is the ring frame's MessagePack body, untouched. */
+export interface RemoteEvent {
+  /** Source realm id, or null for an event published through a node's API. */
+  from: string | null;
+  /** The source realm's epoch at its owner (0 for API events). */
+  epoch: number;
+  via: Via;
+  /** Unicast target realm id / broadcast event type; a selector's dimensions. */
+  to?: string;
+  type?: string;
+  selector?: Stat7Selector;
+  seq: number;
+  /** Source local tick at emission. */
+  tick: number;
+  payload: Uint8Array;
+}
+
+/** Every event one node sends another in one control tick, in routing order. */
+export interface EventBatch {
+  node: string;
+  controlTick: number;
+  events: RemoteEvent[];
+}
+
+/** KV keys are NATS subject tokens: realm ids' ':' and '.' are escaped as =XX. */
+export function realmKey(realmId: string): string {
+  return realmId.replace(/[:.=]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function realmIdOfKey(key: string): string {
+  return key.replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
