@@ -25,6 +25,9 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return n;
 }
 
+/** `{[name]: value}` when the variable was set, else nothing (the gateway's default applies). */
+const optional = <K extends string>(name: K, value: number | undefined): Partial<Record<K, number>> => (value === undefined ? {} : ({ [name]: value } as Record<K, number>));
+
 /** `engineOptions` (e.g. a data directory) override what the environment says. */
 export async function serveFromEnv(env: NodeJS.ProcessEnv = process.env, engineOptions: EngineOptions = {}): Promise<Served> {
   const fmt = env.TICKVERSE_LOG_FORMAT;
@@ -55,6 +58,9 @@ export async function serveFromEnv(env: NodeJS.ProcessEnv = process.env, engineO
       host: env.TICKVERSE_HOST || env.HOST || '0.0.0.0',
       token,
       readNeedsToken: env.TICKVERSE_READ_NEEDS_TOKEN === '1' || env.TICKVERSE_READ_NEEDS_TOKEN === 'true',
+      ...optional('reconnectGraceMs', envInt(env, 'TICKVERSE_RECONNECT_GRACE_MS')),
+      ...optional('maxConnectionsPerPlayer', envInt(env, 'TICKVERSE_MAX_CONNECTIONS_PER_PLAYER')),
+      ...optional('idleTimeoutMs', envInt(env, 'TICKVERSE_IDLE_TIMEOUT_MS')),
       ...(env.TICKVERSE_PUBLIC_DIR ? { publicDir: env.TICKVERSE_PUBLIC_DIR } : {}),
       ...(origins !== undefined && origins !== '' ? { allowedOrigins: origins === '*' ? '*' : origins.split(',').map((o) => o.trim()) } : {}),
       logger: log.child({ component: 'gateway' }),
@@ -74,9 +80,9 @@ export async function serveFromEnv(env: NodeJS.ProcessEnv = process.env, engineO
   };
 }
 
-/** Runs until SIGINT/SIGTERM, then shuts down cleanly. */
-export async function main(): Promise<void> {
-  const served = await serveFromEnv();
+/** Runs until SIGINT/SIGTERM, then shuts down cleanly (`tickverse start` passes its kind modules). */
+export async function main(engineOptions: EngineOptions = {}): Promise<void> {
+  const served = await serveFromEnv(process.env, engineOptions);
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'uWebSockets.js';
 import { Strikes, TokenBucket } from './rate-limit.js';
+import type { PlayerSession } from './sessions.js';
 
 export interface Conn {
   /** Session id: 128 random bits (unguessable); also the player name for unauthenticated inputs. */
@@ -12,6 +13,10 @@ export interface Conn {
   readonly origin: string;
   readonly openedAt: number;
   authed: boolean;
+  /** The game a game-scoped token was accepted for (gateway/game-tokens.ts), or null. */
+  game: string | null;
+  /** The player session this connection belongs to (gateway/sessions.ts); null before open and after close. */
+  player: PlayerSession | null;
   /** Set on open, cleared on close: never use a uWS socket after its close event. */
   ws: WebSocket<ConnData> | null;
   /** Realms joined (state streams) and topics subscribed (pushes). */
@@ -53,6 +58,8 @@ export interface ConnInit {
   ipKey: string | null;
   origin: string;
   authed: boolean;
+  /** A resumed player's name (its session id); default: a new one. */
+  session?: string;
   ratePerSec: number;
   rateBurst: number;
   now: number;
@@ -60,12 +67,14 @@ export interface ConnInit {
 
 export function newConn(o: ConnInit): Conn {
   return {
-    session: newSessionId(),
+    session: o.session ?? newSessionId(),
     remote: o.remote,
     ipKey: o.ipKey,
     origin: o.origin,
     openedAt: o.now,
     authed: o.authed,
+    game: null,
+    player: null,
     ws: null,
     realms: new Set(),
     topics: new Set(),

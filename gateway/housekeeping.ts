@@ -1,6 +1,7 @@
 // Housekeeping, every `sweepMs`: idle connections (ping at half the timeout, then 4004),
-// lagging clients that drained (resume) or stayed over the limit too long (4003). The
-// backpressure bounds themselves are enforced at send time (flow.ts).
+// lagging clients that drained (resume) or stayed over the limit too long (4003), player
+// sessions whose reconnect grace ran out (sessions.ts). The backpressure bounds themselves
+// are enforced at send time (flow.ts).
 import { CloseCode } from '../protocol/wire.js';
 import type { GatewayContext } from './context.js';
 import { backlog } from './flow.js';
@@ -10,6 +11,7 @@ export { hardBackpressureLimit, hardPayloadLimit } from './flow.js';
 export function sweep(ctx: GatewayContext, now: number): void {
   const { opts, flow } = ctx;
   const low = opts.maxBackpressureBytes / 2;
+  ctx.players.sessions.sweep(now);
   for (const conn of ctx.conns) {
     const ws = conn.ws;
     if (ws === null || conn.closeReason !== null) continue;

@@ -19,6 +19,8 @@ const STATUS: Partial<Record<Code, string>> = {
   PAYLOAD_TOO_LARGE: '413 Payload Too Large',
   RATE_LIMITED: '429 Too Many Requests',
   CONNECTION_LIMIT: '429 Too Many Requests',
+  PLAYER_CONNECTION_LIMIT: '429 Too Many Requests',
+  FORBIDDEN: '403 Forbidden',
   PLAYER_LIMIT: '409 Conflict',
   ENGINE_NOT_RUNNING: '503 Service Unavailable',
   ENGINE_STOPPED: '503 Service Unavailable',

@@ -32,6 +32,10 @@ export interface GatewayOptions {
   connectionLimitExempt?: readonly string[];
   /** Players (connections sending inputs as themselves) per realm; more → PLAYER_LIMIT. Default 200. */
   maxPlayersPerRealm?: number;
+  /** How long a player's seats and entities outlive its last connection, waiting for a `?resume=` reconnect; 0 = leave at once. Default 30,000 ms (docs/gateway.md § Player sessions). */
+  reconnectGraceMs?: number;
+  /** Open WebSockets per player identity (a resume token); more → HTTP 429 PLAYER_CONNECTION_LIMIT. 0 = no limit. Default 4. */
+  maxConnectionsPerPlayer?: number;
   /** Largest WebSocket message accepted, in bytes; bigger closes the connection with 1009. Default 64 KiB. */
   maxPayloadBytes?: number;
   /** Largest HTTP request body, in bytes. Default 1 MiB. */
@@ -83,6 +87,8 @@ export interface ResolvedGatewayOptions {
   readonly maxConnectionsPerIp: number;
   readonly connectionLimitExempt: readonly string[];
   readonly maxPlayersPerRealm: number;
+  readonly reconnectGraceMs: number;
+  readonly maxConnectionsPerPlayer: number;
   readonly maxPayloadBytes: number;
   readonly maxHttpBodyBytes: number;
   readonly maxDepth: number;
@@ -106,10 +112,13 @@ export interface ResolvedGatewayOptions {
 }
 
 export const MIN_TOKEN_LENGTH = 16;
+/** Defaults of the player-session options (gateway/sessions.ts). */
+export const DEFAULT_RECONNECT_GRACE_MS = 30_000;
+export const MAX_CONNECTIONS_PER_PLAYER = 4;
 
 const KNOWN = [
   'port', 'host', 'token', 'readNeedsToken', 'allowedOrigins', 'publicOrigin', 'maxConnectionsPerIp', 'connectionLimitExempt',
-  'maxPlayersPerRealm', 'maxPayloadBytes', 'maxHttpBodyBytes', 'maxDepth',
+  'maxPlayersPerRealm', 'reconnectGraceMs', 'maxConnectionsPerPlayer', 'maxPayloadBytes', 'maxHttpBodyBytes', 'maxDepth',
   'maxItems', 'ratePerSec', 'rateBurst', 'rateCloseAfter', 'badFramesCloseAfter', 'idleTimeoutMs',
   'maxBackpressureBytes', 'slowClientMs', 'maxJoins', 'maxTopics', 'keyframeCacheBytes', 'interestRadius', 'maxEventPushesPerTick',
   'sweepMs', 'publicDir', 'defaultMetrics', 'logger',
@@ -212,6 +221,8 @@ export function resolveGatewayOptions(input: GatewayOptions | undefined, env: No
     maxConnectionsPerIp: int(o, 'maxConnectionsPerIp', 64, 0, 10_000_000),
     connectionLimitExempt: Object.freeze([...(exempt as string[])]),
     maxPlayersPerRealm: int(o, 'maxPlayersPerRealm', 200, 1, 10_000_000),
+    reconnectGraceMs: int(o, 'reconnectGraceMs', DEFAULT_RECONNECT_GRACE_MS, 0, 24 * 3600_000),
+    maxConnectionsPerPlayer: int(o, 'maxConnectionsPerPlayer', MAX_CONNECTIONS_PER_PLAYER, 0, 10_000_000),
     maxPayloadBytes: int(o, 'maxPayloadBytes', 64 * 1024, 1024, 64 << 20),
     maxHttpBodyBytes: int(o, 'maxHttpBodyBytes', 1 << 20, 1024, 64 << 20),
     maxDepth: int(o, 'maxDepth', 32, 2, 1000),

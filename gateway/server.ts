@@ -45,7 +45,7 @@ export async function startGateway(engine: Engine, options?: GatewayOptions): Pr
     else engine.off('routed', onRouted);
   });
   const streams = new RealmStreams(app, engine, stats, opts.keyframeCacheBytes, log, flow, opts.interestRadius);
-  const players = new RealmPlayers(engine, opts.maxPlayersPerRealm, log);
+  const players = new RealmPlayers(engine, opts, log);
   const ipLimits = new IpLimits(opts.maxConnectionsPerIp, opts.connectionLimitExempt);
   const ctx: GatewayContext = { engine, app, opts, stats, conns: new Set<Conn>(), streams, pushes, flow, players, ipLimits, metrics, closing: false };
   flow.attach(ctx);

@@ -2,20 +2,42 @@
 // result (or a promise of it) or throw a TickverseError with the documented code.
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { Access, OP_ACCESS, type ResultMap, type WireRequest } from '../protocol/wire.js';
+import type { RealmInfo } from '../protocol/realm.js';
 import { tokenMatches } from './auth.js';
 import type { Conn } from './connection.js';
 import { gatewayStats, type GatewayContext } from './context.js';
+import { gameOfToken, gameToken } from './game-tokens.js';
 
 /** Why `conn` may not run `op` (UNAUTHORIZED), or null. */
 export function accessError(ctx: GatewayContext, conn: Conn, op: WireRequest['op']): TickverseError | null {
   const access = OP_ACCESS[op];
   if (access === Access.OPEN || conn.authed) return null;
   if (access === Access.ADMIN) {
+    if (conn.game !== null) return new TickverseError(ErrorCode.UNAUTHORIZED, `"${op}" needs the admin token: a game token only lets its game's server send inputs to that game's realms`);
     if (ctx.opts.token === null) return new TickverseError(ErrorCode.UNAUTHORIZED, `"${op}" is disabled: this server has no token configured`);
     return new TickverseError(ErrorCode.UNAUTHORIZED, `"${op}" needs a token: send {op: "auth", token} first`);
   }
-  if (ctx.opts.readNeedsToken) return new TickverseError(ErrorCode.UNAUTHORIZED, `"${op}" needs a token on this server: send {op: "auth", token} first`);
+  if (ctx.opts.readNeedsToken && conn.game === null) return new TickverseError(ErrorCode.UNAUTHORIZED, `"${op}" needs a token on this server: send {op: "auth", token} first`);
   return null;
+}
+
+/**
+ * Whether `conn` may send `realm` inputs (FORBIDDEN otherwise): the admin token may; a game
+ * token only for its own game's realms; an anonymous connection only as its own player, and a
+ * relay never emits cross-realm events for it (its own entities it may still write: the relay
+ * keeps each one to the player that created it).
+ */
+export function checkInputAccess(conn: Conn, realm: RealmInfo, data: unknown): void {
+  if (conn.authed) return;
+  if (conn.game !== null) {
+    if (realm.gameId === conn.game) return;
+    throw new TickverseError(ErrorCode.FORBIDDEN, `this connection's token is for game "${conn.game}"; realm "${realm.realmId}" belongs to game "${realm.gameId}"`);
+  }
+  // Untrusted `data` decodes its maps to Map (codec.ts); JSON text frames give plain objects.
+  const emits = data instanceof Map ? data.has('emit') : typeof data === 'object' && data !== null && 'emit' in data;
+  if (realm.kind === 'relay' && emits) {
+    throw new TickverseError(ErrorCode.FORBIDDEN, `realm "${realm.realmId}" is a relay realm: emitting cross-realm events through it needs its game's token (from the register reply) or the admin token`);
+  }
 }
 
 export function checkAccess(ctx: GatewayContext, conn: Conn, op: WireRequest['op']): void {
@@ -39,14 +61,23 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
   checkAccess(ctx, conn, req.op);
   const { engine } = ctx;
   switch (req.op) {
-    case 'auth':
-      if (!tokenMatches(req.token, ctx.opts.token)) throw new TickverseError(ErrorCode.UNAUTHORIZED, 'wrong token');
-      conn.authed = true;
-      return { authed: true };
+    case 'auth': {
+      if (tokenMatches(req.token, ctx.opts.token)) {
+        conn.authed = true;
+        return { authed: true };
+      }
+      const game = gameOfToken(req.token, ctx.opts.token);
+      if (game === null) throw new TickverseError(ErrorCode.UNAUTHORIZED, 'wrong token');
+      conn.game = game;
+      return { authed: true, game };
+    }
     case 'ping':
       return { t: req.t ?? null, now: Date.now(), controlTick: engine.controlTick };
-    case 'register':
-      return engine.register(req.realm);
+    case 'register': {
+      // The reply carries the game's token, for its server (docs/gateway.md § Token scopes).
+      const admin = ctx.opts.token!; // admin ops run only on a server with a token
+      return engine.register(req.realm).then((info) => ({ ...info, gameToken: gameToken(admin, info.gameId) }));
+    }
     case 'unregister':
       return engine.unregister(req.realm).then(() => ({ realm: req.realm }));
     case 'list':
@@ -105,8 +136,8 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
     case 'input':
       // A game server (authenticated) may speak for named players; anyone else is its own player, counted per realm.
       // The realm is checked first: `data` is decoded only when the engine takes it (screen.ts).
-      engine.get(req.realm);
-      if (conn.authed && req.player !== undefined) return whenDurable(engine.input(req.realm, req.player, req.data), null);
+      checkInputAccess(conn, engine.get(req.realm), req.data);
+      if ((conn.authed || conn.game !== null) && req.player !== undefined) return whenDurable(engine.input(req.realm, req.player, req.data), null);
       return ctx.players.admit(conn, req.realm, () => whenDurable(engine.input(req.realm, conn.session, req.data), null));
     case 'keyframe':
       if (!conn.realms.has(req.realm)) throw new TickverseError(ErrorCode.BAD_REQUEST, `join realm "${req.realm}" before asking for its keyframe`);

@@ -11,11 +11,15 @@ import { peekRequestId, screenRequest } from './screen.js';
 import { bump } from './stats.js';
 import { hardBackpressureLimit, hardPayloadLimit } from './flow.js';
 import { accessError, runOp } from './ws-ops.js';
+import { gameOfToken } from './game-tokens.js';
+import type { PlayerSession } from './sessions.js';
 
 /** Error lines logged per connection before further ones are only counted. */
 const LOGGED_ERRORS_PER_CONN = 5;
 
 const badTokens = new WeakSet<Conn>();
+/** Upgrades that named a live player session (`?resume=`), from the upgrade to the open. */
+const resuming = new WeakMap<Conn, { session: PlayerSession; token: string }>();
 const loggedErrors = new WeakMap<Conn, number>();
 
 export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
@@ -110,9 +114,20 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
         refuse(res, '429 Too Many Requests', ErrorCode.CONNECTION_LIMIT, `this address already has ${opts.maxConnectionsPerIp} connections open`);
         return;
       }
+      // A resume token that names no live session is no error: the connection starts a new player.
+      const resumeToken = req.getQuery('resume') || null;
+      const resumed = ctx.players.sessions.find(resumeToken);
+      if (resumed !== null && ctx.players.sessions.full(resumed)) {
+        log.info({ remote, session: resumed.name }, 'websocket refused: per-player connection limit');
+        refuse(res, '429 Too Many Requests', ErrorCode.PLAYER_CONNECTION_LIMIT, `this player already has ${opts.maxConnectionsPerPlayer} connections open`);
+        return;
+      }
       const authed = given !== null && tokenMatches(given, opts.token);
-      const conn = newConn({ remote, ipKey, origin, authed, ratePerSec: opts.ratePerSec, rateBurst: opts.rateBurst, now: Date.now() });
-      if (given !== null && !authed) badTokens.add(conn);
+      const game = given === null || authed ? null : gameOfToken(given, opts.token);
+      const conn = newConn({ remote, ipKey, origin, authed, ratePerSec: opts.ratePerSec, rateBurst: opts.rateBurst, now: Date.now(), ...(resumed !== null ? { session: resumed.name } : {}) });
+      conn.game = game;
+      if (given !== null && !authed && game === null) badTokens.add(conn);
+      if (resumed !== null) resuming.set(conn, { session: resumed, token: resumeToken! });
       res.upgrade<ConnData>({ conn }, key, protocol, extensions, context);
     },
 
@@ -128,13 +143,24 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
         close(conn, CloseCode.UNAUTHORIZED, 'wrong token');
         return;
       }
-      log.info({ session: conn.session, remote: conn.remote, origin: conn.origin || undefined, authed: conn.authed }, 'websocket open');
+      const resumed = resuming.get(conn) ?? null;
+      const realms = ctx.players.sessions.attach(conn, resumed);
+      const wasResumed = resumed !== null && conn.player === resumed.session;
+      log.info({ session: conn.session, remote: conn.remote, origin: conn.origin || undefined, authed: conn.authed, game: conn.game ?? undefined, resumed: wasResumed || undefined }, 'websocket open');
+      // Realms the player's last connection had joined, still there: pictures follow the hello.
+      const rejoin = ctx.players.stillThere(realms, opts.maxJoins);
+      const rejoined = rejoin.map((r) => r.realmId);
       const hello: HelloPush = {
         op: 'hello',
         v: WIRE_VERSION,
         server: 'tickverse',
         session: conn.session,
         authed: conn.authed,
+        ...(conn.game !== null ? { game: conn.game } : {}),
+        resume: ctx.players.sessions.announce(conn)!,
+        resumed: wasResumed,
+        rejoined,
+        reconnectGraceMs: opts.reconnectGraceMs,
         readNeedsToken: opts.readNeedsToken,
         limits: {
           maxPayloadBytes: opts.maxPayloadBytes,
@@ -148,6 +174,7 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
         },
       };
       flow.send(conn, encode(hello), true);
+      for (const r of rejoin) ctx.streams.join(conn, r.realmId, r.cellSize);
     },
 
     message(ws: WebSocket<ConnData>, message: ArrayBuffer, isBinary: boolean) {
@@ -241,8 +268,9 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
         conn.missedFrom.clear();
         stats.lagging--;
       }
+      // Before the streams forget its realms: a resume rejoins them. At shutdown nobody can come back: no grace.
+      ctx.players.sessions.detach(conn, ctx.closing ? null : Date.now());
       ctx.streams.dropConn(conn);
-      ctx.players.dropConn(conn);
       for (const t of conn.topics) ctx.pushes.remove(t, conn);
       conn.topics.clear();
       const reason = conn.closeReason ?? (code === CloseCode.NORMAL || code === CloseCode.GOING_AWAY ? 'client' : code === CloseCode.MESSAGE_TOO_BIG ? 'message too big' : `client code ${code}`);

@@ -200,9 +200,11 @@ export interface EngineStatsView {
 
 /** Results, per operation. */
 export interface ResultMap {
-  auth: { authed: true };
+  /** `game`: the token was a game token, for that game (docs/gateway.md § Token scopes). */
+  auth: { authed: true; game?: string };
   ping: { t: number | null; now: number; controlTick: number };
-  register: RealmInfo;
+  /** `gameToken`: the token that lets the game's server send inputs to this game's realms. */
+  register: RealmInfo & { gameToken: string };
   unregister: { realm: string };
   list: { realms: RealmInfo[] };
   get: RealmInfo;
@@ -252,9 +254,19 @@ export interface HelloPush {
   op: 'hello';
   v: number;
   server: 'tickverse';
-  /** The connection's session id; also the player name for unauthenticated inputs. */
+  /** The player's session id (the same after a resume, § 2.1 of docs/protocol.md); the player name of this connection's own inputs. */
   session: string;
   authed: boolean;
+  /** The game a connect-time game token was accepted for; absent otherwise. */
+  game?: string;
+  /** Secret resume token of this player: reconnect with `?resume=<token>` within the grace to be the same player. Never share or log it. */
+  resume: string;
+  /** Whether this connection resumed an existing player session (the `?resume=` token was valid). */
+  resumed: boolean;
+  /** Realms rejoined on resume (their pictures follow this push); empty otherwise. */
+  rejoined: string[];
+  /** How long (ms) the player's seats and entities outlive its last connection. */
+  reconnectGraceMs: number;
   /** Whether reading (list, join, subscribe, input …) needs a token on this server. */
   readNeedsToken: boolean;
   limits: WireLimits;

@@ -84,7 +84,7 @@ describe('sessions and player entities', () => {
   });
 
   it('caps players per realm with PLAYER_LIMIT; a slot frees when one leaves', async () => {
-    const stack = await startStack({ maxPlayersPerRealm: 3 });
+    const stack = await startStack({ maxPlayersPerRealm: 3, reconnectGraceMs: 0 });
     await stack.engine.register({ realm_id: 'tav', game_id: 'g', kind: 'tavern' });
     const cs = [await client(stack), await client(stack), await client(stack), await client(stack)];
     for (const c of cs.slice(0, 3)) expect(await c.input('tav', { say: 'hi' })).toBeNull();
@@ -112,8 +112,8 @@ describe('sessions and player entities', () => {
     expect(players(view)).toHaveLength(2);
   });
 
-  it("a player's entities go when it leaves the realm or disconnects", async () => {
-    const stack = await startStack();
+  it("a player's entities go when it leaves the realm or disconnects (no reconnect grace)", async () => {
+    const stack = await startStack({ reconnectGraceMs: 0 });
     await stack.engine.register({ realm_id: 'tav', game_id: 'g', kind: 'tavern' });
     await stack.engine.register({ realm_id: 'lobby', game_id: 'g' });
     const tav = await watch(stack, 'tav');
