@@ -12,12 +12,14 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.pages.json main.ts ./
+COPY tsconfig.json tsconfig.pages.json main.ts index.ts ./
 COPY protocol ./protocol
 COPY engine ./engine
 COPY workers ./workers
 COPY gateway ./gateway
 COPY client ./client
+COPY cluster ./cluster
+COPY bin ./bin
 COPY scripts ./scripts
 COPY public ./public
 # tsc → dist/; esbuild bundles the admin pages (public/src → public/assets) so they work offline.

@@ -1,5 +1,6 @@
 // Engine options: checked once at the constructor, each error naming the option and the
 // value received; the result is frozen and trusted everywhere else.
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -58,7 +59,10 @@ const KNOWN = new Set([
 function kindModuleUrl(spec: string): string {
   if (/\.[mc]?ts$/.test(spec)) fail('kindModules', spec, 'JavaScript: point at the .js that tsc emits for a TypeScript kind');
   if (spec.startsWith('file:')) return spec;
-  if (/^(\.{1,2}[\\/]|[\\/]|[A-Za-z]:[\\/])/.test(spec)) return pathToFileURL(resolve(spec)).href;
+  if (/^(\.{1,2}[\\/]|[\\/]|[A-Za-z]:[\\/])/.test(spec)) {
+    if (!existsSync(resolve(spec))) fail('kindModules', spec, `a module file that exists (nothing at ${resolve(spec)})`);
+    return pathToFileURL(resolve(spec)).href;
+  }
   try {
     return pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(spec)).href;
   } catch {
