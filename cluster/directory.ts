@@ -41,7 +41,7 @@ export class Directory {
     return this.cache.entries();
   }
 
-  /** Claims an unowned realm for `owner` at epoch 1; REALM_EXISTS when any node owns it. */
+  /** Claims an unowned realm for `owner` at epoch 1; DUPLICATE_REALM when any node owns it. */
   async claim(realmId: string, owner: string, registration: Record<string, unknown>): Promise<DirEntry> {
     const rec: OwnerRecord = { owner, epoch: 1, registration };
     try {
@@ -49,7 +49,7 @@ export class Directory {
       return this.apply(realmId, { rec, revision });
     } catch (e) {
       if (!/wrong last sequence|exists/i.test((e as Error).message)) throw e;
-      throw new TickverseError(ErrorCode.REALM_EXISTS, `realm "${realmId}" is already registered in this multiverse`, { realmId });
+      throw new TickverseError(ErrorCode.DUPLICATE_REALM, `realm "${realmId}" is already registered in this multiverse`, { realmId });
     }
   }
 
