@@ -59,8 +59,9 @@ async function run(argv: readonly string[]): Promise<void> {
       return;
     }
     case 'bench':
-      // bench/run.js reads its options from process.argv and runs on import.
-      await import('../bench/run.js');
+      // bench/run.js reads its options from process.argv and runs on import. A computed
+      // specifier: the container image builds without bench/ (it is not part of the server).
+      await import(new URL('../bench/run.js', import.meta.url).href);
       return;
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}; run tickverse --help`);
