@@ -13,8 +13,6 @@ export interface BridgeCounters {
   received: number;
   stale: number;
   duplicate: number;
-  /** Unicasts to a realm whose owner is unknown or fenced away. */
-  unroutable: number;
 }
 
 export class Bridge {
@@ -22,7 +20,7 @@ export class Bridge {
   private inbox: EventBatch[] = [];
   private readonly lastSeq = new Map<string, number>();
   private sub: Subscription | null = null;
-  readonly counters: BridgeCounters = { sent: 0, received: 0, stale: 0, duplicate: 0, unroutable: 0 };
+  readonly counters: BridgeCounters = { sent: 0, received: 0, stale: 0, duplicate: 0 };
 
   constructor(
     private readonly nc: NatsConnection,

@@ -38,6 +38,8 @@ export class Engine {
   private readonly realms: Realms;
   private readonly router: Router;
   private remote: Remote | null = null;
+  /** The route sinks: a broadcast's fanout hook is set only once a cluster attaches (none on one node). */
+  private readonly sinks: RouteSink[];
   private readonly durability: Durability;
   private readonly supervisor: Supervisor;
   private readonly loop: ControlLoop;
@@ -93,9 +95,9 @@ export class Engine {
     const sink: RouteSink = {
       deliver: (shard, src, offset, length, kind, flags, target, aux) => this.io.deliver(shard, src, offset, length, kind, flags, target, aux),
       undeliverable: (frame, reason, tick) => void (this.remote?.unicast(frame) === true || this.reports.lost(frame, reason, tick)),
-      fanout: (frame) => this.remote?.fanout(frame),
     };
     const observed: RouteSink = { ...sink, routed: (frame, targets, tick) => this.reports.routed(frame, targets, tick) };
+    this.sinks = [sink, observed];
     this.loop = new ControlLoop(o, this.io, this.router, this.realms, {
       beforeRound: (round) => this.supervisor.restartShards(round),
       stalled: (round, at) => this.supervisor.stalled(round, at),
@@ -309,7 +311,9 @@ export class Engine {
   /** Joins a multi-node multiverse (cluster/ calls it once): remote realms, outbound and inbound events. */
   attachRemote(peer: RemotePeer): Remote {
     if (this.remote !== null) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'this engine is already attached to a cluster');
-    return (this.remote = new Remote(peer, this.realms, this.names, this.router, this.io));
+    const remote = (this.remote = new Remote(peer, this.realms, this.names, this.router, this.io));
+    for (const s of this.sinks) s.fanout = (frame) => remote.fanout(frame);
+    return remote;
   }
 
   /** Asks a realm to hand one of its entities to another realm at the end of the current control tick. */

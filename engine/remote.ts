@@ -7,7 +7,7 @@ import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { EXTERNAL_SOURCE, FrameHeader, FrameKind, TargetKind } from '../protocol/frames.js';
 import { buildFrame } from './barrier-queue.js';
 import { encodeBody } from '../protocol/codec.js';
-import { Via, type RemoteEvent } from '../protocol/cluster.js';
+import type { RemoteEvent } from '../protocol/cluster.js';
 import { toSelector } from '../protocol/stat7.js';
 import type { Names } from './names.js';
 import type { Realms } from './realms.js';
@@ -57,10 +57,7 @@ export class Remote {
     }
     for (const id of want) {
       if (this.slots.has(id)) continue;
-      const slot = this.nextSlot++;
-      this.slots.set(id, slot);
-      this.realms.remoteStubs.set(slot, id);
-      addSlots.push(slot);
+      addSlots.push(this.addStub(id));
       addIds.push(id);
     }
     if (addSlots.length + remove.length > 0) this.io.toAll(FrameKind.DIRECTORY, encodeBody(FrameKind.DIRECTORY, { addSlots, addIds, remove }), true);
@@ -75,21 +72,20 @@ export class Remote {
     const v = view(frame);
     const to = this.realms.remoteStubs.get(v.getUint32(FrameHeader.TARGET, true));
     if (to === undefined || frame[FrameHeader.KIND] !== FrameKind.EVENT) return false;
-    this.peer.unicast(to, this.toRemote(frame, v, Via.UNICAST));
+    this.peer.unicast(to, this.toRemote(frame, v, TargetKind.UNICAST));
     return true;
   }
 
   /** A routed broadcast or selector event: sent on unless it came from another node. */
   fanout(frame: Uint8Array): void {
     const v = view(frame);
-    const source = v.getUint32(FrameHeader.SOURCE, true);
-    if (source >= REMOTE_SLOT_BASE && source !== EXTERNAL_SOURCE) return;
-    if (v.getUint32(FrameHeader.AUX, true) === INJECTED_ORDER) return; // an API event another node injected
-    const flags = frame[FrameHeader.FLAGS];
-    this.peer.fanout(this.toRemote(frame, v, flags === TargetKind.BROADCAST ? Via.BROADCAST : Via.SELECTOR));
+    // Injected frames keep their AUX marker in the batch (routing patches only the delivered copies).
+    if (v.getUint32(FrameHeader.AUX, true) === INJECTED_ORDER) return;
+    // The router calls this for broadcast and selector frames only.
+    this.peer.fanout(this.toRemote(frame, v, frame[FrameHeader.FLAGS] as TargetKind));
   }
 
-  private toRemote(frame: Uint8Array, v: DataView, via: Via): RemoteEvent {
+  private toRemote(frame: Uint8Array, v: DataView, via: TargetKind): RemoteEvent {
     const source = v.getUint32(FrameHeader.SOURCE, true);
     const from = source === EXTERNAL_SOURCE ? null : (this.realms.registry.bySlotId(source)?.reg.realmId ?? null);
     const target = v.getUint32(FrameHeader.TARGET, true);
@@ -101,8 +97,8 @@ export class Remote {
       tick: v.getUint32(FrameHeader.TICK, true),
       payload: frame.slice(FrameHeader.SIZE),
     };
-    if (via === Via.UNICAST) ev.to = this.realms.remoteStubs.get(target)!;
-    else if (via === Via.BROADCAST) ev.type = this.names.typeOf(target);
+    if (via === TargetKind.UNICAST) ev.to = this.realms.remoteStubs.get(target)!;
+    else if (via === TargetKind.BROADCAST) ev.type = this.names.typeOf(target);
     else ev.selector = this.names.selectorOf(target);
     return ev;
   }
@@ -112,7 +108,7 @@ export class Remote {
     for (const ev of events) {
       let flags: number;
       let target: number;
-      if (ev.via === Via.UNICAST) {
+      if (ev.via === TargetKind.UNICAST) {
         const rec = ev.to === undefined ? undefined : this.realms.registry.find(ev.to);
         if (rec === undefined) {
           this.dropped++;
@@ -120,10 +116,10 @@ export class Remote {
         }
         flags = TargetKind.UNICAST;
         target = rec.slot;
-      } else if (ev.via === Via.BROADCAST && ev.type !== undefined) {
+      } else if (ev.via === TargetKind.BROADCAST && ev.type !== undefined) {
         flags = TargetKind.BROADCAST;
         target = this.names.type(ev.type);
-      } else if (ev.via === Via.SELECTOR && ev.selector !== undefined) {
+      } else if (ev.via === TargetKind.SELECTOR && ev.selector !== undefined) {
         flags = TargetKind.SELECTOR;
         target = this.names.selector(toSelector(ev.selector));
       } else throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'a remote event needs `to`, `type` or `selector` for its `via`');
@@ -141,11 +137,17 @@ export class Remote {
     if (local !== undefined) return local.slot;
     let slot = this.slots.get(realmId);
     if (slot === undefined) {
-      slot = this.nextSlot++;
-      this.slots.set(realmId, slot);
-      this.realms.remoteStubs.set(slot, realmId);
+      slot = this.addStub(realmId);
       this.io.toAll(FrameKind.DIRECTORY, encodeBody(FrameKind.DIRECTORY, { addSlots: [slot], addIds: [realmId], remove: [] }), true);
     }
+    return slot;
+  }
+
+  /** A new stub slot for `realmId`; the caller tells the shards (DIRECTORY). */
+  private addStub(realmId: string): number {
+    const slot = this.nextSlot++;
+    this.slots.set(realmId, slot);
+    this.realms.remoteStubs.set(slot, realmId);
     return slot;
   }
 }

@@ -22,8 +22,6 @@ export interface Conn {
   /** Realms joined (state streams) and topics subscribed (pushes). */
   readonly realms: Set<string>;
   readonly topics: Set<string>;
-  /** Realms this connection acts in as its own player (it sent them inputs): left on leave/close. */
-  readonly playing: Set<string>;
   readonly bucket: TokenBucket;
   /** Rate-limited messages, fading with time; bad messages in a row. */
   readonly strikes: Strikes;
@@ -78,7 +76,6 @@ export function newConn(o: ConnInit): Conn {
     ws: null,
     realms: new Set(),
     topics: new Set(),
-    playing: new Set(),
     bucket: new TokenBucket(o.ratePerSec, o.rateBurst, o.now),
     // Strikes fade as fast as the bucket refills: a client sending at more than twice its rate is closed.
     strikes: new Strikes(o.ratePerSec, o.now),

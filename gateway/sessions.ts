@@ -29,8 +29,6 @@ export class PlayerSessions {
   private readonly byName = new Map<string, PlayerSession>();
   /** Sessions without a connection (grace running): what the sweep looks at. */
   private readonly orphans = new Set<PlayerSession>();
-  /** The token to announce in a connection's `hello` (given or issued), taken once. */
-  private readonly toAnnounce = new WeakMap<Conn, string>();
 
   constructor(
     private readonly graceMs: number,
@@ -62,33 +60,28 @@ export class PlayerSessions {
 
   /**
    * An opened connection joins its player: the session `resumed` (found at the upgrade, the
-   * token given) or a new one named after the connection. Returns the realms to rejoin.
+   * token given) or a new one named after the connection. Returns the realms to rejoin and the
+   * resume token for the connection's `hello` (the one given, or a new one).
    */
-  attach(conn: Conn, resumed: { session: PlayerSession; token: string } | null): string[] {
+  attach(conn: Conn, resumed: { session: PlayerSession; token: string } | null): { rejoin: string[]; token: string } {
     let s = resumed !== null && this.byName.get(resumed.session.name) === resumed.session ? resumed.session : null;
     let rejoin: string[] = [];
+    let token: string;
     if (s !== null) {
-      this.toAnnounce.set(conn, resumed!.token);
+      token = resumed!.token;
       rejoin = s.joined;
       s.joined = [];
     } else {
       const secret = randomBytes(SECRET_BYTES).toString('base64url');
       s = { name: conn.session, secretHash: sha256(secret), conns: new Set(), joined: [], orphanedAt: null };
       this.byName.set(s.name, s);
-      this.toAnnounce.set(conn, `${s.name}.${secret}`);
+      token = `${s.name}.${secret}`;
     }
     s.conns.add(conn);
     s.orphanedAt = null;
     this.orphans.delete(s);
     conn.player = s;
-    return rejoin;
-  }
-
-  /** The resume token for this connection's `hello` (once). */
-  announce(conn: Conn): string | null {
-    const t = this.toAnnounce.get(conn) ?? null;
-    this.toAnnounce.delete(conn);
-    return t;
+    return { rejoin, token };
   }
 
   /** A connection closed: its realms are remembered; the player's grace starts when it was the last (ends now when `now` is null: no one can come back). */

@@ -144,7 +144,7 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
         return;
       }
       const resumed = resuming.get(conn) ?? null;
-      const realms = ctx.players.sessions.attach(conn, resumed);
+      const { rejoin: realms, token } = ctx.players.sessions.attach(conn, resumed);
       const wasResumed = resumed !== null && conn.player === resumed.session;
       log.info({ session: conn.session, remote: conn.remote, origin: conn.origin || undefined, authed: conn.authed, game: conn.game ?? undefined, resumed: wasResumed || undefined }, 'websocket open');
       // Realms the player's last connection had joined, still there: pictures follow the hello.
@@ -157,7 +157,7 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
         session: conn.session,
         authed: conn.authed,
         ...(conn.game !== null ? { game: conn.game } : {}),
-        resume: ctx.players.sessions.announce(conn)!,
+        resume: token,
         resumed: wasResumed,
         rejoined,
         reconnectGraceMs: opts.reconnectGraceMs,

@@ -1,5 +1,6 @@
 // What engine nodes of one multiverse exchange over NATS (docs/scale-out.md): node leases,
 // realm ownership records, and cross-node event batches. Plain MessagePack maps on the wire.
+import type { TargetKind } from './frames.js';
 import type { Stat7Selector } from './stat7.js';
 
 /** A node's lease in the nodes bucket, rewritten at every heartbeat. */
@@ -23,16 +24,14 @@ export interface OwnerRecord {
   registration: Record<string, unknown>;
 }
 
-export const Via = { UNICAST: 1, BROADCAST: 2, SELECTOR: 3 } as const;
-export type Via = (typeof Via)[keyof typeof Via];
-
 /** One event crossing nodes; its payload is the ring frame's MessagePack body, untouched. */
 export interface RemoteEvent {
   /** Source realm id, or null for an event published through a node's API. */
   from: string | null;
   /** The source realm's epoch at its owner (0 for API events). */
   epoch: number;
-  via: Via;
+  /** How it was addressed: the ring frame's own target kind. */
+  via: TargetKind;
   /** Unicast target realm id / broadcast event type; a selector's dimensions. */
   to?: string;
   type?: string;
