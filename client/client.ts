@@ -83,6 +83,8 @@ export class TickverseClient extends Emitter<ClientEvents> {
   private _state: ClientState = 'idle';
   /** The server's hello on the current connection. */
   hello: HelloPush | null = null;
+  /** The player's resume token: a reconnect within the grace is the same player (protocol.md § 2.1). */
+  private lastResume: string | null = null;
 
   constructor(options: ClientOptions) {
     super();
@@ -253,7 +255,7 @@ export class TickverseClient extends Emitter<ClientEvents> {
     return new Promise<HelloPush>((resolve, reject) => {
       let ws: WebSocketLike;
       try {
-        ws = new this.Ctor(this.opts.url);
+        ws = new this.Ctor(resumed ? resumeUrl(this.opts.url, this.lastResume) : this.opts.url);
       } catch (e) {
         reject(e);
         return;
@@ -278,6 +280,7 @@ export class TickverseClient extends Emitter<ClientEvents> {
         }
         if (msg?.op === Push.HELLO) {
           this.hello = msg;
+          this.lastResume = msg.resume;
           this.onHello(ws, msg, resumed).then(
             () => {
               if (settled) return;
@@ -434,4 +437,12 @@ export class TickverseClient extends Emitter<ClientEvents> {
     }
     if (result === 'keyframe' || result === 'delta') this.emit('state', f, view);
   }
+}
+
+/** `url` with `?resume=<token>` (or without one when there is no token yet). */
+function resumeUrl(url: string, token: string | null): string {
+  if (token === null || token === '') return url;
+  const u = new URL(url);
+  u.searchParams.set('resume', token);
+  return u.toString();
 }

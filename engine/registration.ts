@@ -8,6 +8,8 @@ export interface ValidRegistration {
   realmId: string;
   gameId: string;
   developerName: string;
+  /** A name to show players (may contain spaces); '' = none. */
+  displayName: string;
   description: string;
   kind: string;
   params: Record<string, unknown>;
@@ -64,6 +66,7 @@ export function validateRegistration(input: unknown): ValidRegistration {
     realmId: r.realm_id,
     gameId: r.game_id,
     developerName: text(r, 'developer_name', 128),
+    displayName: text(r, 'display_name', 128),
     description: text(r, 'description', 1024),
     kind,
     params: params as Record<string, unknown>,

@@ -107,6 +107,8 @@ export class Registry {
       realmId: r.realmId,
       gameId: r.gameId,
       developerName: r.developerName,
+      // Registrations saved before display names existed have none.
+      displayName: r.displayName ?? '',
       description: r.description,
       kind: r.kind,
       stat7: r.stat7,

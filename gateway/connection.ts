@@ -13,6 +13,8 @@ export interface Conn {
   readonly origin: string;
   readonly openedAt: number;
   authed: boolean;
+  /** Frames go as JSON text (it spoke JSON text last, or asked with `?format=json`), else MessagePack. */
+  text: boolean;
   /** The game a game-scoped token was accepted for (gateway/game-tokens.ts), or null. */
   game: string | null;
   /** The player session this connection belongs to (gateway/sessions.ts); null before open and after close. */
@@ -56,6 +58,7 @@ export interface ConnInit {
   ipKey: string | null;
   origin: string;
   authed: boolean;
+  text?: boolean;
   /** A resumed player's name (its session id); default: a new one. */
   session?: string;
   ratePerSec: number;
@@ -71,6 +74,7 @@ export function newConn(o: ConnInit): Conn {
     origin: o.origin,
     openedAt: o.now,
     authed: o.authed,
+    text: o.text ?? false,
     game: null,
     player: null,
     ws: null,

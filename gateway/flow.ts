@@ -4,6 +4,7 @@
 // fits (uWS drops any frame, the close frame too, once a buffer is over maxBackpressure).
 import { CloseCode } from '../protocol/wire.js';
 import type { Conn } from './connection.js';
+import { toJsonText } from './text-mode.js';
 import type { GatewayLogger } from './logger.js';
 import type { LiveStats } from './stats.js';
 
@@ -95,8 +96,9 @@ export class Flow {
       this.closeSlow(conn, b, 'replies');
       return false;
     }
-    if (corked) ws.send(bytes, true);
-    else ws.cork(() => ws.send(bytes, true));
+    const out = conn.text ? toJsonText(bytes) : bytes;
+    if (corked) ws.send(out, !conn.text);
+    else ws.cork(() => ws.send(out, !conn.text));
     return true;
   }
 
@@ -112,7 +114,7 @@ export class Flow {
       return false;
     }
     ws.cork(() => {
-      for (const f of frames) ws.send(f, true);
+      for (const f of frames) ws.send(conn.text ? toJsonText(f) : f, !conn.text);
     });
     return true;
   }

@@ -6,6 +6,7 @@ import type { EntityView, RealmInfo } from '../protocol/realm.js';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import type { PublishRequest } from '../engine/index.js';
 import { bearer, tokenMatches } from './auth.js';
+import { gameToken } from './game-tokens.js';
 import { gatewayStats, type GatewayContext } from './context.js';
 import { json, param, route, type RequestInfo } from './http-util.js';
 import { isRecord } from './requests.js';
@@ -120,7 +121,8 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
       if (!isRecord(reg)) throw new TickverseError(ErrorCode.BAD_REQUEST, 'body must be a JSON object of registration fields (realm_id, game_id, …)');
       const realm = await engine.register(reg as never);
       opts.logger.info({ realm: realm.realmId, via: 'http' }, 'realm registered');
-      return json(realm, '201 Created');
+      // As over the WebSocket: the game's token, for its server (docs/gateway.md § Token scopes).
+      return json({ ...realm, gameToken: gameToken(opts.token!, realm.gameId) }, '201 Created');
     }),
   );
 

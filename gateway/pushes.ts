@@ -9,6 +9,7 @@ import type { Conn } from './connection.js';
 import type { Flow } from './flow.js';
 import { findFields } from './msgpack-scan.js';
 import type { LiveStats } from './stats.js';
+import { publishTopic } from './text-mode.js';
 
 export function registryPush(change: RealmChange): Uint8Array {
   const msg: RegistryPush = { op: 'registry', change: change.change, realm: change.info };
@@ -105,7 +106,7 @@ export class PushTopics {
     const set = this.subs.get(topic);
     if (set === undefined) return;
     this.flow.beforePush(set, bytes.length);
-    if (set.size > 0) this.app.publish(topic, bytes, true);
+    if (set.size > 0) publishTopic(this.app, topic, bytes);
   }
 
   newTick(): void {

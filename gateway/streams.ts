@@ -16,6 +16,7 @@ import { readBundle } from '../protocol/state-bundle.js';
 import { cellOfKey, streamKey } from '../protocol/state-wire.js';
 import { cellsAround, halfCellOf } from '../protocol/interest.js';
 import type { LiveStats } from './stats.js';
+import { publishTopic, subscribeTopic, unsubscribeTopic } from './text-mode.js';
 
 export { stateTopic } from './cell-stream.js';
 
@@ -150,7 +151,7 @@ export class RealmStreams {
       if (cs.broken) this.askKeyframe(s);
       // Subscribers this frame would take over the soft backpressure limit stop receiving state frames first.
       const recipients = this.flow.beforeState(cs.subs, f.bytes.length);
-      this.app.publish(cs.topic, f.bytes, true);
+      publishTopic(this.app, cs.topic, f.bytes);
       cs.published++;
       this.stats.framesPublished++;
       this.stats.framesSent += recipients;
@@ -183,7 +184,7 @@ export class RealmStreams {
       for (const k of s.members.get(conn)?.cells ?? []) {
         const cs = s.streams.get(k);
         if (cs === undefined) continue;
-        conn.ws?.unsubscribe(cs.topic);
+        unsubscribeTopic(conn, cs.topic);
         conn.missedFrom.set(cs.topic, cs.published);
       }
     }
@@ -216,7 +217,7 @@ export class RealmStreams {
         // A picture did not fit: lagging again, every stream is resent on the next drain.
         if (conn.lagging) return missed;
         const cs = this.stream(s, k);
-        conn.ws?.subscribe(cs.topic);
+        subscribeTopic(conn, cs.topic);
         this.bringUpToDate(s, conn, cs);
       }
     }
@@ -266,7 +267,7 @@ export class RealmStreams {
       conn.missedFrom.set(cs.topic, cs.published);
       return;
     }
-    conn.ws?.subscribe(cs.topic);
+    subscribeTopic(conn, cs.topic);
     this.bringUpToDate(s, conn, cs);
   }
 
@@ -275,7 +276,7 @@ export class RealmStreams {
     if (cs === undefined) return;
     cs.subs.delete(conn);
     conn.missedFrom.delete(cs.topic);
-    conn.ws?.unsubscribe(cs.topic);
+    unsubscribeTopic(conn, cs.topic);
   }
 
   private stream(s: RealmStream, k: string): CellStream {

@@ -7,7 +7,10 @@ import { bearer, originAllowed, tokenMatches } from './auth.js';
 import { newConn, type Conn, type ConnData } from './connection.js';
 import { toWireError, type GatewayContext } from './context.js';
 import { encode } from './codec.js';
-import { peekRequestId, screenRequest } from './screen.js';
+import { peekRequestId, screenRequest, type Screened } from './screen.js';
+import { screenText } from './screen-text.js';
+import { setTextMode } from './text-mode.js';
+import { runAction } from './orchestrator.js';
 import { bump } from './stats.js';
 import { hardBackpressureLimit, hardPayloadLimit } from './flow.js';
 import { accessError, runOp } from './ws-ops.js';
@@ -124,7 +127,8 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
       }
       const authed = given !== null && tokenMatches(given, opts.token);
       const game = given === null || authed ? null : gameOfToken(given, opts.token);
-      const conn = newConn({ remote, ipKey, origin, authed, ratePerSec: opts.ratePerSec, rateBurst: opts.rateBurst, now: Date.now(), ...(resumed !== null ? { session: resumed.name } : {}) });
+      const text = req.getQuery('format') === 'json';
+      const conn = newConn({ remote, ipKey, origin, authed, text, ratePerSec: opts.ratePerSec, rateBurst: opts.rateBurst, now: Date.now(), ...(resumed !== null ? { session: resumed.name } : {}) });
       conn.game = game;
       if (given !== null && !authed && game === null) badTokens.add(conn);
       if (resumed !== null) resuming.set(conn, { session: resumed, token: resumeToken! });
@@ -206,7 +210,15 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
         replyError(conn, peekRequestId(bytes, isBinary, opts), ErrorCode.ENGINE_STOPPED, 'the server is shutting down', true);
         return;
       }
-      const screened = screenRequest(bytes, isBinary, opts, (op) => accessError(ctx, conn, op));
+      // Replies and pushes go in the encoding the client spoke last.
+      setTextMode(conn, ws, !isBinary);
+      const access = (op: Parameters<typeof accessError>[2]) => accessError(ctx, conn, op);
+      const textual = isBinary ? null : screenText(bytes, opts, access);
+      if (textual !== null && textual.ok && 'action' in textual) {
+        void runAction(ctx, conn, textual.action).then((reply) => flow.send(conn, encode(reply), false));
+        return;
+      }
+      const screened: Screened = textual ?? screenRequest(bytes, isBinary, opts, access);
       if (!screened.ok) {
         if (screened.bad) badInput(conn, screened.id, screened.code, screened.message);
         else replyError(conn, screened.id, screened.code, screened.message, true);

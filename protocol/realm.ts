@@ -17,6 +17,8 @@ export interface RealmRegistration {
   realm_id: string;
   game_id: string;
   developer_name?: string;
+  /** A name to show players; unlike realm_id it may contain spaces (at most 128 characters). */
+  display_name?: string;
   description?: string;
   realm_type?: string;
   adjacency?: string;
@@ -36,6 +38,8 @@ export interface RealmInfo {
   realmId: string;
   gameId: string;
   developerName: string;
+  /** `display_name` at registration, '' when none. */
+  displayName: string;
   description: string;
   kind: string;
   stat7: Stat7;

@@ -96,11 +96,11 @@ describe('gateway: bad input', () => {
       expect(pong.op === 'reply' && pong.id === pingId && pong.ok, `still usable after "${c.name}"`).toBe(true);
     }
 
-    // A text frame is refused the same way.
-    raw.ws.send('{"op":"ping","id":1}');
-    const textErr = errorOf(await raw.next('reply to a text frame', (x) => x.op === 'reply'));
-    expect(textErr.code).toBe(ErrorCode.BAD_FRAME);
-    expect(textErr.message).toMatch(/binary/);
+    // A text frame is JSON (protocol.md § 1.1): malformed JSON is refused the same way, in JSON.
+    raw.ws.send('{"op":"ping","id":1');
+    const textErr = await until('a JSON reply to a malformed text frame', () => raw.texts.map((t) => JSON.parse(t) as { op: string; error?: { code: string } }).find((m) => m.op === 'reply'));
+    expect(textErr.error?.code).toBe(ErrorCode.BAD_FRAME);
+    raw.texts.length = 0;
 
     // `__proto__` keys do not pollute anything.
     const proto = await raw.call({ op: 'ping', __proto__: { polluted: true }, constructor: { prototype: { polluted: true } } } as never);

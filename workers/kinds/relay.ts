@@ -27,11 +27,12 @@ function isRecord(v: Json | undefined): v is { [k: string]: Json } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function toEntity(v: { [k: string]: Json }): EntityView | null {
+/** The fields a `set` gives (flat values only); those it leaves out are kept (a merge, docs/gateway.md). */
+function toEntity(v: { [k: string]: Json }): (Partial<EntityView> & { id: string }) | null {
   if (typeof v.id !== 'string' || v.id.length === 0 || v.id.length > 128) return null;
-  const e: EntityView = { id: v.id, kind: typeof v.kind === 'string' ? v.kind : 'entity', x: 0, y: 0 };
+  const e: Partial<EntityView> & { id: string } = { id: v.id };
   for (const [k, val] of Object.entries(v)) {
-    if (k === 'id' || k === 'kind') continue;
+    if (k === 'id' || (k === 'kind' && typeof val !== 'string')) continue;
     if (typeof val === 'number' || typeof val === 'string' || typeof val === 'boolean') e[k] = val;
   }
   return e;
@@ -69,7 +70,7 @@ export default defineKind<RelayState>({
           s.order.push(e.id);
           (s.owners ??= {})[e.id] = player;
         }
-        s.entities[e.id] = { ...s.entities[e.id], ...e };
+        s.entities[e.id] = { ...(s.entities[e.id] ?? { kind: 'entity', x: 0, y: 0 }), ...e } as EntityView;
       }
     }
     if (typeof d.remove === 'string' && s.entities[d.remove] !== undefined && mayAct(s, player, d.remove)) removeEntity(s, d.remove);
@@ -105,7 +106,7 @@ export default defineKind<RelayState>({
     if (!isRecord(entity)) return;
     const e = toEntity(entity);
     if (e === null || s.entities[e.id] !== undefined) return;
-    s.entities[e.id] = e;
+    s.entities[e.id] = { kind: 'entity', x: 0, y: 0, ...e } as EntityView;
     s.order.push(e.id);
   },
 });
