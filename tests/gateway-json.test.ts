@@ -34,6 +34,8 @@ describe('gateway: JSON text frames and the orchestrator actions', () => {
       auth: true,
       register_game: { status: 'registered', game_id: 'my_game' },
       list_event_type: 'game_list',
+    duplicate: 'DUPLICATE_REALM',
+    unknown_action: 'UNKNOWN_OP',
       games: [['game_2', 'Second Realm'], ['my_game', 'My Realm']],
       subscribed: ['event:*', 'to:game_2'],
       publish_event: 'published',
