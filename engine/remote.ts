@@ -45,7 +45,7 @@ export class Remote {
   /** The realms other nodes own, as this node last heard: stubs added and removed to match. */
   setRemoteRealms(ids: Iterable<string>): void {
     const want = new Set<string>();
-    for (const id of ids) if (!this.realms.registry.find(id) !== undefined) want.add(id);
+    for (const id of ids) if (this.realms.registry.find(id) === undefined) want.add(id);
     const addSlots: number[] = [];
     const addIds: string[] = [];
     const remove: number[] = [];
