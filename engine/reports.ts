@@ -20,10 +20,12 @@ export class Reports {
     private readonly io: ShardIo,
     private readonly log: EngineLogger,
     private readonly emitter: EventEmitter,
+    /** Realms other nodes own, by their stub slot (engine/remote.ts). */
+    private readonly remoteStubs: ReadonlyMap<number, string>,
   ) {}
 
   private name(slot: number): string {
-    return slot === EXTERNAL_SOURCE ? 'external' : (this.registry.bySlotId(slot)?.reg.realmId ?? `#${slot}`);
+    return slot === EXTERNAL_SOURCE ? 'external' : (this.registry.bySlotId(slot)?.reg.realmId ?? this.remoteStubs.get(slot) ?? `#${slot}`);
   }
 
   collision(slot: number, what: string): void {

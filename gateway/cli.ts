@@ -2,6 +2,7 @@
 // multiverse and the gateway on one port. main.ts calls serveFromEnv(); running this file
 // directly (node dist/gateway/cli.js) does the same. docs/gateway.md lists the variables.
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Engine } from '../engine/index.js';
 import type { EngineOptions } from '../engine/index.js';
@@ -9,6 +10,9 @@ import { engineOptionsFromEnv } from '../engine/env.js';
 import { DEMO_REALMS } from '../engine/demo.js';
 import { createLogger, type LogFormat } from './logger.js';
 import { startGateway, type Gateway } from './server.js';
+import { ClusterNode } from '../cluster/node.js';
+import { clusterOptionsFromEnv } from '../cluster/options.js';
+import { ErrorCode } from '../protocol/errors.js';
 
 export interface Served {
   engine: Engine;
@@ -41,21 +45,33 @@ export async function serveFromEnv(env: NodeJS.ProcessEnv = process.env, engineO
     log.warn({ token }, 'TICKVERSE_TOKEN is not set: generated a random token for this run');
   }
 
-  // Data in ./data unless TICKVERSE_DATA_DIR says otherwise ("none": no persistence).
-  const engine = new Engine({ dataDir: './data', ...engineOptionsFromEnv(env), ...engineOptions, logger: log.child({ component: 'engine' }) });
+  // Data in ./data unless TICKVERSE_DATA_DIR says otherwise ("none": no persistence). A cluster
+  // node keeps its realms in NATS instead (docs/scale-out.md): no local data directory by default.
+  const clustered = env.TICKVERSE_NATS_URL !== undefined && env.TICKVERSE_NATS_URL !== '';
+  const engine = new Engine({ dataDir: clustered ? null : './data', ...engineOptionsFromEnv(env), ...engineOptions, logger: log.child({ component: 'engine' }) });
   await engine.start();
-  if (env.TICKVERSE_DEMO !== '0') {
-    // Realms recovered from a data directory are already there.
-    const have = new Set(engine.list().map((r) => r.realmId));
-    await Promise.all(DEMO_REALMS.filter((reg) => !have.has(reg.realm_id)).map((reg) => engine.register(reg)));
+  const host = env.TICKVERSE_HOST || env.HOST || '0.0.0.0';
+  let gateway: Gateway | undefined;
+  const publicUrl = (): string => env.TICKVERSE_PUBLIC_URL || (gateway === undefined ? '' : `http://${host === '0.0.0.0' ? hostname() : host}:${gateway.port}`);
+  let cluster: ClusterNode | null = null;
+  const clusterOpts = clusterOptionsFromEnv(env, publicUrl);
+  if (clusterOpts !== null) {
+    try {
+      cluster = await ClusterNode.start(engine, clusterOpts);
+    } catch (e) {
+      await engine.stop();
+      throw e;
+    }
+    log.info({ node: cluster.id, nats: clusterOpts.natsUrl }, 'joined the multiverse cluster');
   }
+  if (env.TICKVERSE_DEMO !== '0') await registerDemo(engine, cluster);
 
   const origins = env.TICKVERSE_ORIGINS;
-  let gateway: Gateway;
   try {
     gateway = await startGateway(engine, {
       port: envInt(env, 'TICKVERSE_PORT') ?? envInt(env, 'PORT') ?? 8000,
-      host: env.TICKVERSE_HOST || env.HOST || '0.0.0.0',
+      host,
+      cluster,
       token,
       readNeedsToken: env.TICKVERSE_READ_NEEDS_TOKEN === '1' || env.TICKVERSE_READ_NEEDS_TOKEN === 'true',
       ...optional('reconnectGraceMs', envInt(env, 'TICKVERSE_RECONNECT_GRACE_MS')),
@@ -66,18 +82,36 @@ export async function serveFromEnv(env: NodeJS.ProcessEnv = process.env, engineO
       logger: log.child({ component: 'gateway' }),
     });
   } catch (e) {
+    await cluster?.stop();
     await engine.stop();
     throw e;
   }
   log.info({ url: `http://localhost:${gateway.port}/`, ws: `ws://localhost:${gateway.port}/ws` }, 'tickverse is up');
+  const gw = gateway;
   return {
     engine,
-    gateway,
+    gateway: gw,
     async stop() {
-      await gateway.close();
+      await gw.close();
+      await cluster?.stop();
       await engine.stop();
     },
   };
+}
+
+/** The demo realms, unless already there (recovered from a data directory, or claimed by another node of the cluster). */
+async function registerDemo(engine: Engine, cluster: ClusterNode | null): Promise<void> {
+  const have = new Set(engine.list().map((r) => r.realmId));
+  const missing = DEMO_REALMS.filter((reg) => !have.has(reg.realm_id));
+  if (cluster === null) {
+    await Promise.all(missing.map((reg) => engine.register(reg)));
+    return;
+  }
+  for (const reg of missing) {
+    await cluster.register(reg).catch((e: unknown) => {
+      if ((e as { code?: string }).code !== ErrorCode.DUPLICATE_REALM) throw e;
+    });
+  }
 }
 
 /** Runs until SIGINT/SIGTERM, then shuts down cleanly (`tickverse start` passes its kind modules). */

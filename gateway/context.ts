@@ -47,8 +47,12 @@ export function gatewayStats(ctx: GatewayContext): GatewayStats {
 }
 
 /** The code and message an error is reported with; anything unexpected becomes INTERNAL. */
-export function toWireError(e: unknown): { code: Code; message: string; internal: boolean } {
-  if (isTickverseError(e)) return { code: e.code, message: e.message, internal: e.code === ErrorCode.INTERNAL };
+export function toWireError(e: unknown): { code: Code; message: string; internal: boolean; detail?: { node: string; url: string } } {
+  if (isTickverseError(e)) {
+    // Only a redirect's details go on the wire; others may hold internals.
+    if (e.code === ErrorCode.REALM_ELSEWHERE) return { code: e.code, message: e.message, internal: false, detail: e.detail as { node: string; url: string } };
+    return { code: e.code, message: e.message, internal: e.code === ErrorCode.INTERNAL };
+  }
   if (e instanceof RequestError) return { code: e.code, message: e.message, internal: false };
   return { code: ErrorCode.INTERNAL, message: 'internal error', internal: true };
 }

@@ -12,6 +12,7 @@ import { json, param, route, type RequestInfo } from './http-util.js';
 import { isRecord } from './requests.js';
 import { StaticFiles } from './static-files.js';
 import { mountBackups, mountWsHint } from './backups.js';
+import { mountKinds } from './kinds-api.js';
 import { engineStatsView, whenDurable } from './ws-ops.js';
 import { PACKAGE_VERSION } from './version.js';
 
@@ -53,6 +54,8 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
           shardStalls: s.shardStalls,
           lastSnapshot: s.lastSnapshot,
           recovery: s.recovery,
+          // Scale-out: this node and every live node of the multiverse (docs/scale-out.md).
+          ...(opts.cluster !== null ? { node: opts.cluster.id, nodes: opts.cluster.nodes() } : {}),
         },
         ok ? '200 OK' : '503 Service Unavailable',
       );
@@ -119,7 +122,7 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
       admin(info);
       const reg = await body();
       if (!isRecord(reg)) throw new TickverseError(ErrorCode.BAD_REQUEST, 'body must be a JSON object of registration fields (realm_id, game_id, …)');
-      const realm = await engine.register(reg as never);
+      const realm = await (opts.cluster === null ? engine.register(reg as never) : opts.cluster.register(reg as never));
       opts.logger.info({ realm: realm.realmId, via: 'http' }, 'realm registered');
       // As over the WebSocket: the game's token, for its server (docs/gateway.md § Token scopes).
       return json({ ...realm, gameToken: gameToken(opts.token!, realm.gameId) }, '201 Created');
@@ -131,7 +134,7 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
     route(ctx, 1, async (info) => {
       admin(info);
       const id = param(info, 0);
-      await engine.unregister(id);
+      await (opts.cluster === null ? engine.unregister(id) : opts.cluster.unregister(id));
       return json({ realm: id });
     }),
   );
@@ -179,6 +182,7 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
   );
 
   mountBackups(app, ctx, admin);
+  mountKinds(app, ctx, admin);
   mountWsHint(app, ctx);
 
   app.any(

@@ -25,6 +25,8 @@ const STATUS: Partial<Record<Code, string>> = {
   ENGINE_NOT_RUNNING: '503 Service Unavailable',
   ENGINE_STOPPED: '503 Service Unavailable',
   SHARD_FAILED: '503 Service Unavailable',
+  NODE_UNAVAILABLE: '503 Service Unavailable',
+  REALM_ELSEWHERE: '421 Misdirected Request',
   TIMEOUT: '504 Gateway Timeout',
   INTERNAL: '500 Internal Server Error',
 };

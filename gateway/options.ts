@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { normalizeOrigin } from './origin.js';
 import { isRadius, MAX_RADIUS } from '../protocol/interest.js';
 import type { GatewayLogger } from './logger.js';
+import type { GatewayCluster } from './cluster-hooks.js';
 import { silentLogger } from './logger.js';
 
 export interface GatewayOptions {
@@ -69,12 +70,20 @@ export interface GatewayOptions {
   maxEventPushesPerTick?: number;
   /** Housekeeping period (idle and backpressure checks), ms. Default 250. */
   sweepMs?: number;
+  /** Server-Sent Events streams (docs/gateway.md § Server-Sent Events fallback): a comment line is written this often so proxies keep the stream open. Default 15,000 ms. */
+  sseHeartbeatMs?: number;
+  /** Pushes (not state frames) kept per SSE player, replayed after a `Last-Event-ID` reconnect; 0 = none. Default 256. */
+  sseReplayMessages?: number;
+  /** Open SSE streams on the whole gateway; more → HTTP 429 CONNECTION_LIMIT. 0 = no limit. Default 10,000. */
+  maxSseStreams?: number;
   /** Directory of static files served under `/`; null disables. Default: the repository's `public/`. */
   publicDir?: string | null;
   /** Collect Node default metrics (CPU, memory, event loop, GC) in /metrics. Default true. */
   defaultMetrics?: boolean;
   /** A pino logger. Default: silent. */
   logger?: GatewayLogger;
+  /** The multi-node multiverse this node belongs to (cluster/node.ts); null: single node. */
+  cluster?: GatewayCluster | null;
 }
 
 export interface ResolvedGatewayOptions {
@@ -106,9 +115,13 @@ export interface ResolvedGatewayOptions {
   readonly interestRadius: number;
   readonly maxEventPushesPerTick: number;
   readonly sweepMs: number;
+  readonly sseHeartbeatMs: number;
+  readonly sseReplayMessages: number;
+  readonly maxSseStreams: number;
   readonly publicDir: string | null;
   readonly defaultMetrics: boolean;
   readonly logger: GatewayLogger;
+  readonly cluster: GatewayCluster | null;
 }
 
 export const MIN_TOKEN_LENGTH = 16;
@@ -121,7 +134,7 @@ const KNOWN = [
   'maxPlayersPerRealm', 'reconnectGraceMs', 'maxConnectionsPerPlayer', 'maxPayloadBytes', 'maxHttpBodyBytes', 'maxDepth',
   'maxItems', 'ratePerSec', 'rateBurst', 'rateCloseAfter', 'badFramesCloseAfter', 'idleTimeoutMs',
   'maxBackpressureBytes', 'slowClientMs', 'maxJoins', 'maxTopics', 'keyframeCacheBytes', 'interestRadius', 'maxEventPushesPerTick',
-  'sweepMs', 'publicDir', 'defaultMetrics', 'logger',
+  'sweepMs', 'sseHeartbeatMs', 'sseReplayMessages', 'maxSseStreams', 'publicDir', 'defaultMetrics', 'logger', 'cluster',
 ] as const;
 
 function fail(option: string, value: unknown, want: string): never {
@@ -240,8 +253,12 @@ export function resolveGatewayOptions(input: GatewayOptions | undefined, env: No
     interestRadius: radius(o, 'interestRadius', 1),
     maxEventPushesPerTick: int(o, 'maxEventPushesPerTick', 10_000, 0, 100_000_000),
     sweepMs: int(o, 'sweepMs', 250, 10, 60_000),
+    sseHeartbeatMs: int(o, 'sseHeartbeatMs', 15_000, 10, 3600_000),
+    sseReplayMessages: int(o, 'sseReplayMessages', 256, 0, 100_000),
+    maxSseStreams: int(o, 'maxSseStreams', 10_000, 0, 10_000_000),
     publicDir: publicDir as string | null,
     defaultMetrics: bool(o, 'defaultMetrics', true),
     logger: logger as GatewayLogger,
+    cluster: (o.cluster as GatewayCluster | null | undefined) ?? null,
   });
 }

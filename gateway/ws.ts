@@ -30,13 +30,13 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
   const log = opts.logger;
   const refusedIps = new Set<string>();
 
-  const replyError = (conn: Conn, id: RequestId | null, code: Code, message: string, corked: boolean): void => {
+  const replyError = (conn: Conn, id: RequestId | null, code: Code, message: string, corked: boolean, detail?: ReplyError['error']['detail']): void => {
     bump(stats.errors, code);
     const n = (loggedErrors.get(conn) ?? 0) + 1;
     loggedErrors.set(conn, n);
     if (n <= LOGGED_ERRORS_PER_CONN) log.warn({ session: conn.session, id, code, error: message }, 'request failed');
     else if (n === LOGGED_ERRORS_PER_CONN + 1) log.warn({ session: conn.session }, 'further request errors on this connection are counted, not logged');
-    const msg: ReplyError = { op: 'reply', id, ok: false, error: { code, message } };
+    const msg: ReplyError = { op: 'reply', id, ok: false, error: detail === undefined ? { code, message } : { code, message, detail } };
     flow.send(conn, encode(msg), corked);
   };
 
@@ -233,7 +233,7 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
       } catch (e) {
         const w = toWireError(e);
         if (w.internal) log.error({ session: conn.session, op: req.op, error: (e as Error)?.stack ?? String(e) }, 'request crashed');
-        replyError(conn, id, w.code, w.message, true);
+        replyError(conn, id, w.code, w.message, true, w.detail);
         return;
       }
       if (out instanceof Promise) {
@@ -242,7 +242,7 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
           (e: unknown) => {
             const w = toWireError(e);
             if (w.internal) log.error({ session: conn.session, op: req.op, error: (e as Error)?.stack ?? String(e) }, 'request crashed');
-            replyError(conn, id, w.code, w.message, false);
+            replyError(conn, id, w.code, w.message, false, w.detail);
           },
         );
       } else replyOk(conn, id, out, true);

@@ -1,0 +1,26 @@
+// What the gateway asks of a multi-node multiverse (cluster/node.ts implements it): placement
+// of registrations, unregistration at the owner, and where a realm owned elsewhere lives, so a
+// join there is answered with REALM_ELSEWHERE naming that node (docs/scale-out.md § Clients).
+import type { Engine } from '../engine/index.js';
+import type { NodeRecord } from '../protocol/cluster.js';
+import { ErrorCode, TickverseError } from '../protocol/errors.js';
+import type { RealmInfo, RealmRegistration } from '../protocol/realm.js';
+
+export interface GatewayCluster {
+  readonly id: string;
+  register(reg: RealmRegistration): Promise<RealmInfo>;
+  unregister(realmId: string): Promise<void>;
+  locate(realmId: string): { node: string; url: string } | null;
+  nodes(): NodeRecord[];
+}
+
+/** A realm of this node, or REALM_ELSEWHERE (with the owner's node and url) when another node owns it. */
+export function localRealm(engine: Engine, cluster: GatewayCluster | null, realmId: string): RealmInfo {
+  try {
+    return engine.get(realmId);
+  } catch (e) {
+    const at = cluster?.locate(realmId) ?? null;
+    if (at === null) throw e;
+    throw new TickverseError(ErrorCode.REALM_ELSEWHERE, `realm "${realmId}" runs on node ${at.node}${at.url ? ` (${at.url})` : ''}: connect there`, { node: at.node, url: at.url });
+  }
+}
