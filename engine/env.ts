@@ -26,6 +26,9 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Engi
   if (snap !== undefined) o.snapshotEvery = snap;
   const backup = intVar(env, 'TICKVERSE_BACKUP_EVERY_MS');
   if (backup !== undefined) o.backupEveryMs = backup;
+  // How many automatic backups are kept (oldest pruned after each one); backups taken by hand are counted too.
+  const retain = intVar(env, 'TICKVERSE_BACKUP_RETAIN');
+  if (retain !== undefined) o.backupRetain = retain;
   // TICKVERSE_KINDS: comma-separated kind modules (file: URLs, paths or package names; options.ts resolves them).
   const kinds = env.TICKVERSE_KINDS;
   if (kinds !== undefined && kinds.trim() !== '') o.kindModules = kinds.split(',').map((k) => k.trim()).filter((k) => k !== '');

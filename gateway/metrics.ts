@@ -5,14 +5,22 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Engine } from '../engine/index.js';
 import type { ControlTickInfo } from '../engine/index.js';
 import { REALM_STATES } from '../protocol/realm.js';
+import { backupsOnDisk } from './backups.js';
 import type { LiveStats } from './stats.js';
+
+export type BackupKind = 'create' | 'restore' | 'delete';
+export type BackupOutcome = 'ok' | 'error';
 
 export interface GatewayMetrics {
   readonly registry: Registry;
   observeTick(info: ControlTickInfo): void;
+  /** One backup operation asked through the gateway (HTTP or WebSocket), once it has finished. */
+  observeBackup(kind: BackupKind, outcome: BackupOutcome, seconds: number): void;
   text(): Promise<string>;
 }
 
+/** Backups write or read the whole multiverse: milliseconds for a few realms, seconds for many. */
+const BACKUP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const MS_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 /** A counter whose value is copied from a monotonic number at scrape time. */
@@ -69,6 +77,49 @@ export function createMetrics(engine: Engine, stats: LiveStats, defaultMetrics: 
     help: 'Time spent routing cross-realm events into the in-rings per control tick',
     buckets: MS_BUCKETS,
     registers: [registry],
+  });
+  const backupOps = new Counter({
+    name: 'tickverse_backup_operations_total',
+    help: 'Backup operations asked through the gateway (HTTP or WebSocket), by kind (create, restore, delete) and outcome (ok, error)',
+    labelNames: ['kind', 'outcome'],
+    registers: [registry],
+  });
+  const backupSeconds = new Histogram({
+    name: 'tickverse_backup_duration_seconds',
+    help: 'Time a backup operation took, by kind (create, restore, delete)',
+    labelNames: ['kind'],
+    buckets: BACKUP_BUCKETS,
+    registers: [registry],
+  });
+  // Every series from the start, so rate() and alerts see 0 rather than nothing.
+  for (const kind of ['create', 'restore', 'delete'] as const) {
+    for (const outcome of ['ok', 'error'] as const) backupOps.inc({ kind, outcome }, 0);
+    backupSeconds.zero({ kind });
+  }
+  // Read from the disk at scrape time, so automatic (scheduled) backups show too: a growing age means the schedule fails.
+  const onDisk = async (): Promise<{ count: number; newestMs: number | null } | null> => {
+    const dir = engine.options.dataDir;
+    return dir === null ? { count: 0, newestMs: null } : backupsOnDisk(dir).catch(() => null);
+  };
+  new Gauge({
+    name: 'tickverse_backups_stored',
+    help: 'Backup files in <dataDir>/backups/ (taken by hand or on the schedule)',
+    registers: [registry],
+    async collect() {
+      const d = await onDisk();
+      if (d === null) this.reset();
+      else this.set(d.count);
+    },
+  });
+  new Gauge({
+    name: 'tickverse_last_backup_age_seconds',
+    help: 'Age of the newest backup the engine took, by hand or on the schedule (-1: none)',
+    registers: [registry],
+    async collect() {
+      const d = await onDisk();
+      if (d === null) this.reset();
+      else this.set(d.newestMs === null ? -1 : Math.max(0, Date.now() - d.newestMs) / 1000);
+    },
   });
   let last: ControlTickInfo | null = null;
 
@@ -206,6 +257,10 @@ export function createMetrics(engine: Engine, stats: LiveStats, defaultMetrics: 
       tickDuration.observe(info.durationMs / 1000);
       barrier.observe(info.barrierMs / 1000);
       route.observe(info.routeMs / 1000);
+    },
+    observeBackup(kind, outcome, seconds) {
+      backupOps.inc({ kind, outcome });
+      backupSeconds.observe({ kind }, seconds);
     },
     text: () => registry.metrics(),
   };

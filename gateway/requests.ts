@@ -20,6 +20,8 @@ export class RequestError extends Error {
 const MAX_ID_LENGTH = MAX_ID_CHARS;
 const MAX_NAME = 64;
 const MAX_TOPIC = 128;
+/** Only a bound on what is read: the name itself (pattern, length) is checked by gateway/backups.ts, INVALID_ARGUMENT as over HTTP. */
+const MAX_BACKUP_NAME = 1024;
 
 /** A field value left undecoded (too big to be what the field wants): only its description is kept. */
 export class Unread {
@@ -101,7 +103,14 @@ export function parseRequest(msg: unknown): WireRequest {
       return { op, id, realm: name('realm')! } as WireRequest;
     case 'list':
     case 'stats':
+    case 'backup':
+    case 'backups':
       return { op, id } as WireRequest;
+    case 'restore_backup':
+    case 'delete_backup': {
+      const file = field('name', `a backup file name of 1-${MAX_BACKUP_NAME} characters`, (v) => typeof v === 'string' && v.length > 0 && v.length <= MAX_BACKUP_NAME) as string;
+      return { op: op as 'restore_backup' | 'delete_backup', id, name: file };
+    }
     case 'publish': {
       const type = field('type', 'an event type string', (v) => typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME) as string;
       const to = name('to', true);

@@ -10,7 +10,7 @@ import { decode, decodeData } from './codec.js';
 import { MAX_ID_CHARS, describeAt, readIdAt, readStringAt, scanRequest, type FieldRanges, type ScanLimits } from './msgpack-scan.js';
 import { RequestError, Unread, parseRequest } from './requests.js';
 
-const FIELDS = ['op', 'id', 'realm', 'data', 'player', 'token', 'topics', 't', 'type', 'to', 'selector', 'x', 'y'] as const;
+const FIELDS = ['op', 'id', 'realm', 'data', 'player', 'token', 'topics', 't', 'type', 'to', 'selector', 'x', 'y', 'name'] as const;
 type Field = (typeof FIELDS)[number];
 
 /** The fields each op reads; any other is ignored (forward compatibility) and never decoded. */
@@ -33,6 +33,10 @@ const USES: Readonly<Record<Op, readonly Field[]>> = {
   focus: ['realm', 'x', 'y'],
   pause: ['realm'],
   resume: ['realm'],
+  backup: [],
+  backups: [],
+  restore_backup: ['name'],
+  delete_backup: ['name'],
 };
 
 /** Larger non-string values in name-like fields are described, not decoded. */

@@ -4,9 +4,12 @@ import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { Access, OP_ACCESS, type ResultMap, type WireRequest } from '../protocol/wire.js';
 import type { RealmInfo } from '../protocol/realm.js';
 import { tokenMatches } from './auth.js';
+import { createBackup, deleteBackup, listBackups, restoreBackup } from './backups.js';
 import type { Conn } from './connection.js';
 import { gatewayStats, type GatewayContext } from './context.js';
 import { gameOfToken, gameToken } from './game-tokens.js';
+import { subscribeTopic, unsubscribeTopic } from './text-mode.js';
+import { localRealm } from './cluster-hooks.js';
 
 /** Why `conn` may not run `op` (UNAUTHORIZED), or null. */
 export function accessError(ctx: GatewayContext, conn: Conn, op: WireRequest['op']): TickverseError | null {
@@ -76,10 +79,11 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
     case 'register': {
       // The reply carries the game's token, for its server (docs/gateway.md § Token scopes).
       const admin = ctx.opts.token!; // admin ops run only on a server with a token
-      return engine.register(req.realm).then((info) => ({ ...info, gameToken: gameToken(admin, info.gameId) }));
+      const placed = ctx.opts.cluster === null ? engine.register(req.realm) : ctx.opts.cluster.register(req.realm);
+      return placed.then((info) => ({ ...info, gameToken: gameToken(admin, info.gameId) }));
     }
     case 'unregister':
-      return engine.unregister(req.realm).then(() => ({ realm: req.realm }));
+      return (ctx.opts.cluster === null ? engine.unregister(req.realm) : ctx.opts.cluster.unregister(req.realm)).then(() => ({ realm: req.realm }));
     case 'list':
       return { realms: engine.list() };
     case 'get':
@@ -105,7 +109,7 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
       }
       for (const t of fresh) {
         conn.topics.add(t);
-        conn.ws?.subscribe(t);
+        subscribeTopic(conn, t);
         ctx.pushes.add(t, conn);
       }
       return { topics: [...conn.topics] };
@@ -113,12 +117,12 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
     case 'unsubscribe':
       for (const t of req.topics) {
         if (!conn.topics.delete(t)) continue;
-        conn.ws?.unsubscribe(t);
+        unsubscribeTopic(conn, t);
         ctx.pushes.remove(t, conn);
       }
       return { topics: [...conn.topics] };
     case 'join': {
-      const info = engine.get(req.realm);
+      const info = localRealm(engine, ctx.opts.cluster, req.realm);
       if (conn.realms.has(req.realm)) {
         ctx.streams.keyframe(conn, req.realm);
         return info;
@@ -151,5 +155,14 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
       return engine.pause(req.realm);
     case 'resume':
       return engine.resume(req.realm);
+    // The same functions as the HTTP routes (backups.ts): the same results and codes.
+    case 'backup':
+      return createBackup(ctx, 'ws');
+    case 'backups':
+      return listBackups(ctx).then((backups) => ({ backups }));
+    case 'restore_backup':
+      return restoreBackup(ctx, req.name, 'ws');
+    case 'delete_backup':
+      return deleteBackup(ctx, req.name, 'ws');
   }
 }

@@ -32,6 +32,10 @@ export const Op = {
   FOCUS: 'focus',
   PAUSE: 'pause',
   RESUME: 'resume',
+  BACKUP: 'backup',
+  BACKUPS: 'backups',
+  RESTORE_BACKUP: 'restore_backup',
+  DELETE_BACKUP: 'delete_backup',
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 export const OPS: readonly Op[] = Object.freeze(Object.values(Op));
@@ -72,6 +76,11 @@ export const OP_ACCESS: Readonly<Record<Op, Access>> = Object.freeze({
   publish: Access.ADMIN,
   pause: Access.ADMIN,
   resume: Access.ADMIN,
+  // Listing is admin too: names and sizes tell who backs up what and when.
+  backup: Access.ADMIN,
+  backups: Access.ADMIN,
+  restore_backup: Access.ADMIN,
+  delete_backup: Access.ADMIN,
 });
 
 /**
@@ -152,6 +161,11 @@ export interface KeyframeRequest { op: 'keyframe'; id: RequestId; realm: string 
 export interface FocusRequest { op: 'focus'; id: RequestId; realm: string; x?: number; y?: number }
 export interface PauseRequest { op: 'pause'; id: RequestId; realm: string }
 export interface ResumeRequest { op: 'resume'; id: RequestId; realm: string }
+export interface BackupRequest { op: 'backup'; id: RequestId }
+export interface BackupsRequest { op: 'backups'; id: RequestId }
+/** `name`: a file name in <dataDir>/backups/ as `backups` lists it (`[A-Za-z0-9._-]`, ending `.tvsnap`). */
+export interface RestoreBackupRequest { op: 'restore_backup'; id: RequestId; name: string }
+export interface DeleteBackupRequest { op: 'delete_backup'; id: RequestId; name: string }
 
 export type WireRequest =
   | AuthRequest
@@ -171,7 +185,11 @@ export type WireRequest =
   | KeyframeRequest
   | FocusRequest
   | PauseRequest
-  | ResumeRequest;
+  | ResumeRequest
+  | BackupRequest
+  | BackupsRequest
+  | RestoreBackupRequest
+  | DeleteBackupRequest;
 
 export type RequestOf<O extends Op> = Extract<WireRequest, { op: O }>;
 /** The fields a caller supplies for an operation (everything but `op` and `id`). */
@@ -198,6 +216,34 @@ export interface EngineStatsView {
   eventsRouted: number;
 }
 
+/** One backup file in <dataDir>/backups/ (the `backups` op and GET /api/backups). */
+export interface BackupInfo {
+  name: string;
+  /** ISO time the backup was taken (from the engine's file name), else the file's modification time. */
+  time: string;
+  size: number;
+  /** Known only from the engine's naming (`backup-<tick>-<ms>.tvsnap`); null for other files. */
+  controlTick: number | null;
+}
+
+/** A backup just taken (the `backup` op and POST /api/backups). */
+export interface BackupCreated {
+  name: string;
+  time: string;
+  size: number;
+  controlTick: number;
+  realms: number;
+}
+
+/** A backup restored: the multiverse is now the backup's (the `restore_backup` op and POST /api/backups/:name/restore). */
+export interface BackupRestored {
+  name: string;
+  controlTick: number;
+  realms: number;
+  hashesChecked: number;
+  hashMismatches: number;
+}
+
 /** Results, per operation. */
 export interface ResultMap {
   /** `game`: the token was a game token, for that game (docs/gateway.md § Token scopes). */
@@ -220,12 +266,18 @@ export interface ResultMap {
   focus: { realm: string; cells: [number, number][] };
   pause: RealmInfo;
   resume: RealmInfo;
+  backup: BackupCreated;
+  backups: { backups: BackupInfo[] };
+  restore_backup: BackupRestored;
+  delete_backup: { name: string; deleted: true };
 }
 export type ResultOf<O extends Op> = ResultMap[O];
 
 export interface WireError {
   code: ErrorCode;
   message: string;
+  /** REALM_ELSEWHERE only: the node that owns the realm and its public address. */
+  detail?: { node: string; url: string };
 }
 
 export type ReplyOk<R = unknown> = { op: 'reply'; id: RequestId; ok: true; result: R };

@@ -1,10 +1,15 @@
 // The dashboard in a real headless chromium against a real engine + gateway with the demo
 // realms: the realm table lists them and moves, the control-tick chart changes, health,
-// version, uptime, shard load and the event feed fill in, on a laptop and a phone screen.
+// version, uptime, shard load and the event feed fill in, on a laptop and a phone screen;
+// and the Backups panel (with a data directory in a temp dir) creates, lists, restores and deletes.
 import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_REALMS } from '../engine/demo.js';
-import { PHONE, cellText, openPage, screenshot, startBrowserStack, waitLive, type BrowserStack } from './browser-helpers.js';
+import { PHONE, TOKEN, cellText, openPage, screenshot, startBrowserStack, waitLive, type BrowserStack } from './browser-helpers.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const IDS = DEMO_REALMS.map((r) => r.realm_id);
@@ -101,6 +106,117 @@ describe('dashboard (/)', () => {
     expect(await page.isVisible('#realm-table tr[data-key="tavern"] td[data-col="state"]')).toBe(true);
     await screenshot(page, 'dashboard-phone');
     expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('dashboard backups panel', () => {
+  it('on a server without a data directory: says so in words, Create is off, and no request is refused', async () => {
+    const { page, errors, context } = await openPage(stack, '/');
+    await waitLive(page);
+    await page.fill('#token-input', TOKEN);
+    await page.click('#token-use');
+    await page.waitForFunction(() => (document.querySelector('#backup-table tbody')?.textContent ?? '').includes('memory only'), null, { timeout: 10_000 });
+    expect(await page.textContent('#backup-table tbody')).toContain('TICKVERSE_DATA_DIR');
+    expect(await page.isDisabled('#backup-create')).toBe(true);
+    await page.click('#backup-refresh');
+    await page.waitForFunction(() => (document.querySelector('#backup-table tbody')?.textContent ?? '').includes('memory only'), null, { timeout: 10_000 });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+
+  let durable: BrowserStack;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'tickverse-browser-backups-'));
+    durable = await startBrowserStack({ engine: { dataDir } });
+  });
+  afterAll(async () => {
+    await durable?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const registry = () => durable.engine.list().map((r) => [r.realmId, r.kind, r.state]);
+
+  /** Waits for the newest line of the backups log to settle (✓ or ✕) with `contains`, and returns it. */
+  async function logLine(page: Page, contains: string): Promise<{ kind: string; text: string }> {
+    await page.waitForFunction(
+      (c) => {
+        const li = document.querySelector('#backup-log li');
+        return li !== null && li.getAttribute('data-result') !== 'pending' && (li.textContent ?? '').includes(c);
+      },
+      contains,
+      { timeout: 15_000 },
+    );
+    return page.$eval('#backup-log li', (li) => ({ kind: li.getAttribute('data-result') ?? '', text: li.textContent ?? '' }));
+  }
+
+  it('creates a backup with the button, lists it, restores it after a second click, and says why a damaged one is refused', async () => {
+    const { page, errors, context } = await openPage(durable, '/');
+    await waitLive(page);
+    expect(await page.textContent('#backup-table tbody')).toContain('Enter the admin token');
+    await page.fill('#token-input', TOKEN);
+    await page.click('#token-use');
+    await page.waitForFunction(() => (document.querySelector('#backup-table tbody')?.textContent ?? '').includes('No backups yet'), null, { timeout: 10_000 });
+
+    await durable.engine.onControlTick(durable.engine.controlTick + 2);
+    const before = registry();
+    await page.click('#backup-create');
+    const created = await logLine(page, 'taken');
+    expect(created.kind).toBe('ok');
+    const [name] = await readdir(join(dataDir, 'backups'));
+    expect(name).toMatch(/^backup-\d+-\d+\.tvsnap$/);
+    expect(created.text).toContain(name);
+    const row = `#backup-table tbody tr[data-key="${name}"]`;
+    await page.waitForSelector(row, { timeout: 10_000 });
+    expect(await cellText(page, '#backup-table', name!, 'name')).toBe(name);
+    const tick = Number(/^backup-(\d+)-/.exec(name!)![1]);
+    expect(await cellText(page, '#backup-table', name!, 'tick')).toBe(`#${tick.toLocaleString('en-US')}`);
+    const size = (await readFile(join(dataDir, 'backups', name!))).length;
+    expect(await page.getAttribute(`${row} td[data-col="size"]`, 'title')).toBe(`${size.toLocaleString('en-US')} bytes`);
+    expect(await cellText(page, '#backup-table', name!, 'time')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+
+    // Change the multiverse, then restore: the first click only asks.
+    await durable.engine.register({ realm_id: 'after-backup', game_id: 'test', kind: 'tavern' });
+    await durable.engine.pause('tavern');
+    const changed = registry();
+    expect(changed).not.toEqual(before);
+    await page.click(`${row} button[data-action="restore"]`);
+    expect(await page.textContent(`${row} button[data-action="restore"]`)).toContain('Confirm');
+    expect(registry()).toEqual(changed);
+    await page.click(`${row} button[data-action="restore"]`);
+    const restored = await logLine(page, 'Restored');
+    expect(restored.kind).toBe('ok');
+    expect(restored.text).toContain(`${before.length} realms`);
+    expect(restored.text).toContain('state hashes match');
+    expect(registry()).toEqual(before);
+
+    // A damaged file is refused in words and changes nothing.
+    const bytes = await readFile(join(dataDir, 'backups', name!));
+    await writeFile(join(dataDir, 'backups', 'damaged.tvsnap'), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await page.click('#backup-refresh');
+    const damaged = '#backup-table tbody tr[data-key="damaged.tvsnap"]';
+    await page.waitForSelector(damaged, { timeout: 10_000 });
+    await durable.engine.register({ realm_id: 'after-restore', game_id: 'test', kind: 'tavern' });
+    const now = registry();
+    await page.click(`${damaged} button[data-action="restore"]`);
+    await page.click(`${damaged} button[data-action="restore"]`);
+    const refused = await logLine(page, 'damaged.tvsnap');
+    expect(refused.kind).toBe('err');
+    expect(refused.text).toContain('damaged or not a Tickverse backup, so nothing was changed');
+    expect(registry()).toEqual(now);
+
+    // Delete it, after a second click too.
+    await page.click(`${damaged} button[data-action="delete"]`);
+    await page.click(`${damaged} button[data-action="delete"]`);
+    expect((await logLine(page, 'Deleted')).kind).toBe('ok');
+    await page.waitForSelector(damaged, { state: 'detached', timeout: 10_000 });
+    expect(await readdir(join(dataDir, 'backups'))).toEqual([name]);
+
+    await screenshot(page, 'dashboard-backups');
+    // The refused restore's 400 is the one HTTP error expected.
+    expect(errors.filter((e) => !e.includes('damaged.tvsnap/restore') && !e.includes('400 (Bad Request)'))).toEqual([]);
     await context.close();
   });
 });

@@ -1,8 +1,9 @@
 // The dashboard (/): health, version and uptime; the realm table, live; the control-tick
 // chart (duration and barrier, p50/p99); shard load; the cross-realm event feed and flow
-// picture; and the admin panel.
+// picture; the admin panel; and the backups panel (dashboard-backups.ts).
 import { Topic, type EventPush, type RealmInfo, type TickPush } from '../../client/index.js';
 import { initAdmin } from './admin.js';
+import { initBackups } from './dashboard-backups.js';
 import { connectPage } from './lib/connection.js';
 import { $, frameThrottle, h, setText } from './lib/dom.js';
 import { FlowGraph } from './lib/flow-graph.js';
@@ -307,3 +308,4 @@ conn.onState(() => renderHealth());
 renderHealth();
 
 initAdmin(conn, store);
+initBackups(conn);
