@@ -15,6 +15,8 @@ import { Directory, type DirEntry } from './directory.js';
 import { Membership } from './membership.js';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.js';
 import { chooseNode, ownedCounts } from './placement.js';
+import { Failover } from './failover.js';
+import { ClusterStore } from './store.js';
 
 type Rpc = { op: 'register'; reg: RealmRegistration } | { op: 'unregister'; realm: string };
 type RpcReply = { ok: true; result: unknown } | { ok: false; code: string; message: string };
@@ -40,6 +42,7 @@ export class ClusterNode {
     readonly membership: Membership,
     readonly directory: Directory,
     readonly bridge: Bridge,
+    readonly failover: Failover,
   ) {}
 
   get id(): string {
@@ -59,7 +62,9 @@ export class ClusterNode {
       changed: () => undefined,
     });
     const bridge = new Bridge(nc, opts.prefix, opts.nodeId, (realmId) => directory.get(realmId)?.rec.epoch ?? 0);
-    const node = new ClusterNode(engine, opts, nc, membership, directory, bridge);
+    const store = await ClusterStore.open(nc, opts.prefix);
+    const failover = new Failover(engine, opts.nodeId, directory, membership, store, opts.snapshotEveryMs, opts.leaseMs, engine.options.logger);
+    const node = new ClusterNode(engine, opts, nc, membership, directory, bridge, failover);
     self = node;
     node.remote = engine.attachRemote({
       unicast: (to, ev) => {
@@ -80,6 +85,7 @@ export class ClusterNode {
     node.rpc = nc.subscribe(`${opts.prefix}.rpc.${opts.nodeId}`, { callback: (err, msg) => (err === null ? void node.answer(msg.data).then((r) => msg.respond(encode(r))) : undefined) });
     engine.on('controlTick', node.onTick);
     node.syncStubs();
+    failover.start();
     return node;
   }
 
@@ -103,6 +109,13 @@ export class ClusterNode {
     return (await this.call(target, { op: 'register', reg })) as RealmInfo;
   }
 
+  /** An input to a realm owned here: acknowledged once it is in the cluster journal (REALM_ELSEWHERE when another node owns it). */
+  input(realmId: string, player: string, data: unknown): Promise<void> {
+    const at = this.locate(realmId);
+    if (at !== null) throw new TickverseError(ErrorCode.REALM_ELSEWHERE, `realm "${realmId}" runs on node ${at.node}${at.url ? ` (${at.url})` : ''}: send its inputs there`, { node: at.node, url: at.url });
+    return this.failover.input(realmId, player, data);
+  }
+
   /** Unregisters a realm at its owner. */
   async unregister(realmId: string): Promise<void> {
     const owner = this.directory.get(realmId)?.rec.owner;
@@ -114,6 +127,7 @@ export class ClusterNode {
     if (this.stopped) return;
     this.stopped = true;
     this.engine.off('controlTick', this.onTick);
+    this.failover.stop();
     this.rpc?.unsubscribe();
     this.bridge.stop();
     this.directory.stop();
@@ -138,6 +152,7 @@ export class ClusterNode {
     await this.engine.unregister(realmId);
     const e = this.directory.get(realmId);
     if (e !== undefined && e.rec.owner === this.id) await this.directory.release(realmId, e);
+    await this.failover.forget(realmId);
   }
 
   private async call(node: string, req: Rpc): Promise<unknown> {

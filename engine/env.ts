@@ -22,6 +22,8 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Engi
   if (k !== undefined) o.ticksPerControl = k;
   const ring = intVar(env, 'TICKVERSE_RING_BYTES');
   if (ring !== undefined) o.ringBytes = ring;
+  const hashEvery = intVar(env, 'TICKVERSE_HASH_EVERY');
+  if (hashEvery !== undefined) o.hashEvery = hashEvery;
   const snap = intVar(env, 'TICKVERSE_SNAPSHOT_EVERY');
   if (snap !== undefined) o.snapshotEvery = snap;
   const backup = intVar(env, 'TICKVERSE_BACKUP_EVERY_MS');

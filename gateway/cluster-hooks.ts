@@ -10,6 +10,8 @@ export interface GatewayCluster {
   readonly id: string;
   register(reg: RealmRegistration): Promise<RealmInfo>;
   unregister(realmId: string): Promise<void>;
+  /** An input to a realm this node owns, acknowledged once the cluster journal holds it. */
+  input(realmId: string, player: string, data: unknown): Promise<void>;
   locate(realmId: string): { node: string; url: string } | null;
   nodes(): NodeRecord[];
 }
@@ -23,4 +25,9 @@ export function localRealm(engine: Engine, cluster: GatewayCluster | null, realm
     if (at === null) throw e;
     throw new TickverseError(ErrorCode.REALM_ELSEWHERE, `realm "${realmId}" runs on node ${at.node}${at.url ? ` (${at.url})` : ''}: connect there`, { node: at.node, url: at.url });
   }
+}
+
+/** An input through the cluster's journal when there is one, else straight to the engine; resolves once durable. */
+export function inputTo(engine: Engine, cluster: GatewayCluster | null, realmId: string, player: string, data: unknown): Promise<void> | void {
+  return cluster === null ? engine.input(realmId, player, data) : cluster.input(realmId, player, data);
 }

@@ -9,7 +9,7 @@ import type { Conn } from './connection.js';
 import { gatewayStats, type GatewayContext } from './context.js';
 import { gameOfToken, gameToken } from './game-tokens.js';
 import { subscribeTopic, unsubscribeTopic } from './text-mode.js';
-import { localRealm } from './cluster-hooks.js';
+import { inputTo, localRealm } from './cluster-hooks.js';
 
 /** Why `conn` may not run `op` (UNAUTHORIZED), or null. */
 export function accessError(ctx: GatewayContext, conn: Conn, op: WireRequest['op']): TickverseError | null {
@@ -140,9 +140,9 @@ export function runOp(ctx: GatewayContext, conn: Conn, req: WireRequest): Handle
     case 'input':
       // A game server (authenticated) may speak for named players; anyone else is its own player, counted per realm.
       // The realm is checked first: `data` is decoded only when the engine takes it (screen.ts).
-      checkInputAccess(conn, engine.get(req.realm), req.data);
-      if ((conn.authed || conn.game !== null) && req.player !== undefined) return whenDurable(engine.input(req.realm, req.player, req.data), null);
-      return ctx.players.admit(conn, req.realm, () => whenDurable(engine.input(req.realm, conn.session, req.data), null));
+      checkInputAccess(conn, localRealm(engine, ctx.opts.cluster, req.realm), req.data);
+      if ((conn.authed || conn.game !== null) && req.player !== undefined) return whenDurable(inputTo(engine, ctx.opts.cluster, req.realm, req.player, req.data), null);
+      return ctx.players.admit(conn, req.realm, () => whenDurable(inputTo(engine, ctx.opts.cluster, req.realm, conn.session, req.data), null));
     case 'keyframe':
       if (!conn.realms.has(req.realm)) throw new TickverseError(ErrorCode.BAD_REQUEST, `join realm "${req.realm}" before asking for its keyframe`);
       ctx.streams.keyframe(conn, req.realm);
