@@ -1,7 +1,7 @@
 // Kind paths on the command line: a .js/.mjs file is one kind module; a directory holds one
 // kind module per .js/.mjs file directly inside it (helpers go in subdirectories).
 import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const MODULE = /\.m?js$/;
@@ -32,4 +32,17 @@ export function resolveKindPaths(args: readonly string[], cwd: string = process.
     if (files.length === 0) throw new UsageError(`kind directory ${JSON.stringify(arg)} holds no .js/.mjs file`);
     return { path, isDirectory, modules: files.map((f) => pathToFileURL(f).href) };
   });
+}
+
+/** Files a kind module may import (a change to one under a kind directory is a helper change). */
+const CODE = /\.(m?js|cjs|json)$/;
+
+/** What a changed file is to `tickverse dev`: a kind module it can hot-reload (the kind path's file, or a .js/.mjs
+ *  directly in a kind directory); 'helper', another code file under a kind directory (ESM caches it by URL, so only a
+ *  restart loads it anew); or null, nothing to do (an editor's swap or backup file). */
+export function changedModule(kind: KindPath, file: string): string | 'helper' | null {
+  const path = resolve(kind.path, file);
+  if (!kind.isDirectory) return path === kind.path ? path : null;
+  if (MODULE.test(path) && dirname(path) === kind.path) return path;
+  return CODE.test(path) ? 'helper' : null;
 }

@@ -10,10 +10,11 @@ const HELP = `tickverse ${PACKAGE_VERSION}: an actor-model simulation engine for
 Usage:
   tickverse start [kind ...]   the engine with the demo multiverse and the gateway on one port
                                (http://localhost:8000/: admin pages, /ws, /api, /metrics)
-  tickverse dev [kind ...]     like start, and RESTARTS the engine process when a file under a
-                               kind path changes. There is no hot reload: state in memory is
-                               lost on each restart; realms come back from the data directory's
-                               last snapshot (TICKVERSE_DATA_DIR=none: start empty each time)
+  tickverse dev [kind ...]     like start, and HOT-RELOADS a kind module when its file changes:
+                               realms keep their state and clients stay connected; a version
+                               whose load, restore or first tick fails is rolled back. It
+                               restarts the process instead (no hot reload: state in memory is
+                               lost) when a helper file changes or with TICKVERSE_PORT=0
   tickverse bench [options]    the benchmark scenarios (--quick, --only=ring,barrier,...)
   tickverse --help             this text
   tickverse --version          the package version

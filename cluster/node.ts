@@ -22,7 +22,7 @@ type Rpc = { op: 'register'; reg: RealmRegistration } | { op: 'unregister'; real
 type RpcReply = { ok: true; result: unknown } | { ok: false; code: string; message: string };
 
 /** How long a forwarded registration may take at its node (a realm boots in one control tick). */
-const RPC_TIMEOUT_MS = 10_000;
+const RPC_TIMEOUT_MS = 4_000;
 
 export class ClusterNode {
   private remote!: Remote;
@@ -32,6 +32,8 @@ export class ClusterNode {
     this.bridge.deliver(this.remote);
   };
   private stopped = false;
+  /** False while the NATS client is reconnecting: forwarded requests fail at once rather than wait. */
+  private connected = true;
   /** Realms the fence paused (and only those are resumed when the lease is back). */
   private readonly fencedRealms = new Set<string>();
 
@@ -84,6 +86,7 @@ export class ClusterNode {
     await membership.start();
     node.rpc = nc.subscribe(`${opts.prefix}.rpc.${opts.nodeId}`, { callback: (err, msg) => (err === null ? void node.answer(msg.data).then((r) => msg.respond(encode(r))) : undefined) });
     engine.on('controlTick', node.onTick);
+    void node.followStatus();
     node.syncStubs();
     failover.start();
     return node;
@@ -155,7 +158,15 @@ export class ClusterNode {
     await this.failover.forget(realmId);
   }
 
+  private async followStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') this.connected = false;
+      else if (s.type === 'reconnect') this.connected = true;
+    }
+  }
+
   private async call(node: string, req: Rpc): Promise<unknown> {
+    if (!this.connected) throw new TickverseError(ErrorCode.NODE_UNAVAILABLE, `node ${this.id} is reconnecting to NATS; try again`, { node });
     let msg;
     try {
       msg = await this.nc.request(`${this.opts.prefix}.rpc.${node}`, encode(req), { timeout: RPC_TIMEOUT_MS });
@@ -206,6 +217,7 @@ export class ClusterNode {
 
   /** No renewal within 60% of the lease: stop acting for every realm before anyone may claim it. */
   private fence(): void {
+    this.engine.options.logger.warn({ node: this.id, leaseMs: this.opts.leaseMs }, 'NATS lease lost: pausing every realm of this node until it is renewed');
     for (const r of this.engine.list()) {
       if (r.state !== 'running') continue;
       this.fencedRealms.add(r.realmId);
@@ -215,6 +227,7 @@ export class ClusterNode {
 
   /** The lease is back: realms still ours (same owner in the directory) run again. */
   private unfence(): void {
+    this.engine.options.logger.info({ node: this.id }, 'NATS lease renewed: realms still owned here run again');
     for (const id of this.fencedRealms) {
       if (this.directory.get(id)?.rec.owner === this.id) this.engine.resume(id).catch(() => undefined);
     }

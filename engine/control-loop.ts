@@ -32,13 +32,18 @@ export interface LoopHooks {
   finalRound(): Promise<unknown> | null;
   sink(): RouteSink;
   log(): RouteLog | null;
+  /** A stepped engine (time travel's replay): resolves when `round` may be released, with its local
+   *  ticks (0: a service round, no simulation); null: release at once with ticksPerControl. */
+  gate(round: number): Promise<number> | null;
   /** The tick closed; true when it woke someone waiting for it (who then gets a turn before the next release). */
   closed(info: ControlTickInfo): boolean;
 }
 
 export class ControlLoop {
   round = 1;
-  stopping = false;
+  private halting = false;
+  /** Ends a wait at the gate: stopping does not wait for a step that will never come. */
+  private wakeGate: () => void = () => undefined;
   barrierViolations = 0;
   totalRouted = 0;
   private readonly rounds: ShardRound[];
@@ -51,6 +56,26 @@ export class ControlLoop {
     private readonly hooks: LoopHooks,
   ) {
     this.rounds = Array.from({ length: opts.shards }, () => ({ round: 0, busyMs: 0, localTicks: 0, entityUpdates: 0, stateDropped: 0, backlog: 0, realms: 0, entities: 0, hashed: false }));
+  }
+
+  get stopping(): boolean {
+    return this.halting;
+  }
+
+  set stopping(v: boolean) {
+    this.halting = v;
+    if (v) this.wakeGate();
+  }
+
+  /** A stepped engine's round waits at its gate for its local ticks (0 when stopping meanwhile). */
+  private async waitGate(gate: Promise<number>): Promise<number> {
+    const stop = new Promise<number>((resolve) => (this.wakeGate = () => resolve(0)));
+    // The shards are idle at the barrier; what they send meanwhile (their HELLO at start) is still read.
+    const drain = setInterval(() => this.io.drainAll(), 5);
+    const ticks = await Promise.race([gate, stop]);
+    clearInterval(drain);
+    this.wakeGate = () => undefined;
+    return ticks;
   }
 
   /** ROUND_END from a shard: its totals, read in place. */
@@ -81,6 +106,8 @@ export class ControlLoop {
     let final: Promise<unknown> | null = null;
     let finalDone = false;
     for (;;) {
+      const gate = this.stopping ? null : this.hooks.gate(this.round);
+      const ticks = gate === null ? opts.ticksPerControl : await this.waitGate(gate);
       // Stopping: service rounds (no local ticks) in which every realm hands over its final
       // snapshot — as many as a large one needs to pass through the rings.
       const service = this.stopping;
@@ -100,7 +127,7 @@ export class ControlLoop {
       // the service round, which has no next barrier, takes them now.
       io.writeBarrierFrames(service);
       const releasedAt = nowMs();
-      pool.barrier.release(this.round, startMs, service ? 0 : opts.ticksPerControl);
+      pool.barrier.release(this.round, startMs, service ? 0 : ticks);
       const round = this.round;
       const arrived = (): boolean => {
         for (const l of pool.links) if (l.alive && pool.barrier.doneRound(l.shard) < round) return false;

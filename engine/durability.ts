@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { FrameHeader, FrameKind } from '../protocol/frames.js';
 import { backupFileName, DataStore, pruneFiles, readSnapshotFile, SNAP_SUFFIX, writeSnapshotFile, type Recovered } from './persist/store.js';
-import type { JournalRecord, MultiverseSnapshot, SnapshotRealm } from './persist/records.js';
+import type { JournalRecord, MultiverseSnapshot, PendingBatch, SnapshotRealm } from './persist/records.js';
+import { Replayer } from './persist/replay.js';
 import type { ResolvedOptions } from './options.js';
 import type { Realms } from './realms.js';
 import type { RealmRecord } from './registry.js';
@@ -42,6 +43,10 @@ export class Durability {
   private snapshotting: Promise<unknown> | null = null;
   private backupTimer: NodeJS.Timeout | undefined;
   recovery: RecoveryReport | null = null;
+  /** The last control tick on disk at open: a recovery's records go up to it (the boot record says so). */
+  private upTo = 0;
+  /** A replay engine's stepped rounds (option `replay`), else null. */
+  readonly replayer: Replayer | null;
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -50,7 +55,21 @@ export class Durability {
     private readonly ops: Operations,
     /** No shard is down and no realm is being restored. */
     private readonly settled: () => boolean,
-  ) {}
+  ) {
+    const plan = opts.replay;
+    const boot = async (snap: MultiverseSnapshot): Promise<{ checked: number; mismatched: string[] }> => {
+      const c = await this.boot(snap, true);
+      // The replay's restore check, reported as a recovery's (engine.recovery).
+      this.recovery = { snapshotTick: snap.controlTick, realmsRestored: snap.realms.length, journalReplayed: 0, hashesChecked: c.checked, hashMismatches: c.mismatches, skippedFiles: [] };
+      return c;
+    };
+    this.replayer = plan === null ? null : new Replayer(plan, { boot, apply: (rec) => this.replay(rec), routeExternal: (f) => this.ops.routeExternal(f) }, opts.ticksPerControl);
+  }
+
+  /** The control loop's gate: a replay engine's rounds wait for a step (null: no gate). */
+  gate(round: number): Promise<number> | null {
+    return this.replayer === null ? null : this.replayer.gate(round);
+  }
 
   /** Snapshots are on: shard restores bring realms back at their state, with what they missed. */
   get catchUp(): boolean {
@@ -63,11 +82,14 @@ export class Durability {
 
   /** Opens the data directory; returns what it holds and the round to continue after. */
   async open(): Promise<{ recovered: Recovered | null; startRound: number }> {
+    // A replay starts on its plan's first control tick (the recorded data directory is not opened here).
+    if (this.opts.replay !== null) return { recovered: null, startRound: this.opts.replay.first - 1 };
     if (this.opts.dataDir === null) return { recovered: null, startRound: 0 };
     this.store = new DataStore(this.opts.dataDir, this.opts.snapshotRetain);
     const recovered = await this.store.recover();
     // Round numbers continue after everything on disk, so new journal records never collide with old ones.
     const startRound = Math.max(recovered.snapshot?.controlTick ?? 0, ...recovered.records.map((r) => r.tick));
+    this.upTo = startRound;
     await this.store.startJournal(startRound);
     if (this.opts.backupEveryMs > 0) {
       this.backupTimer = setInterval(() => void this.scheduledBackup(), this.opts.backupEveryMs);
@@ -87,8 +109,9 @@ export class Durability {
     if (this.catchUp) this.inputs.push(input);
   }
 
-  /** At a closed control tick: a periodic snapshot when one is due and the multiverse is settled. */
-  maybeSnapshot(tick: number): void {
+  /** At a closed control tick: its state hashes as a checkpoint (journalHashes), and a periodic snapshot when one is due and the multiverse is settled. */
+  maybeSnapshot(tick: number, hashes?: Record<string, number>): void {
+    if (this.opts.journalHashes && this.store !== null && hashes !== undefined && Object.keys(hashes).length > 0) void this.journal({ t: 'hash', tick, hashes });
     const every = this.opts.snapshotEvery;
     if (every === 0 || tick % every !== 0 || this.snapshotting !== null || !this.settled()) return;
     this.snapshotting = this.take(this.store === null ? 'memory' : 'persist')
@@ -105,7 +128,7 @@ export class Durability {
    * previous snapshot and the catch-up log stay as they were. 'persist' writes it to the data
    * directory (rotating the journal), 'memory' keeps it for shard restores, 'backup' returns it.
    */
-  async take(mode: 'persist' | 'memory' | 'backup'): Promise<MultiverseSnapshot> {
+  async take(mode: 'persist' | 'memory' | 'backup', final = false): Promise<MultiverseSnapshot> {
     const tick = this.ops.round() - 1;
     for (const rec of this.realms.registry.all()) {
       if (rec.state !== 'error' && (rec.state === 'syncing' || !this.io.alive(rec.shard))) {
@@ -126,11 +149,21 @@ export class Durability {
     const rotated = mode === 'persist' ? this.store!.startJournal(tick) : Promise.resolve();
     rotated.catch(() => undefined); // awaited below; a failure surfaces there
     const snap: MultiverseSnapshot = { v: 1, controlTick: tick, createdAt: Date.now(), externalSeq: this.ops.externalSeq(), realms: await Promise.all(realms) };
+    // The final snapshot's queries go in with its service round (after the last deliveries, no local
+    // tick); the others' at the next barrier, so they hold round tick + 1 without its deliveries.
+    snap.phase = final ? 'closed' : 'next';
+    if (!final && this.catchUp) snap.pending = this.pendingAfter(tick);
     await rotated;
     if (mode === 'backup') return snap;
     if (mode === 'persist') await this.store!.writeSnapshot(snap);
     this.keep(snap);
     return snap;
+  }
+
+  /** The batch routed at round tick + 1, which a 'next' snapshot does not hold yet (time travel routes it again). */
+  private pendingAfter(tick: number): PendingBatch | null {
+    const t = this.log.after(tick).find((l) => l.tick === tick + 1);
+    return t === undefined ? null : { tick: t.tick, frames: t.frames, starts: [...t.starts], lengths: [...t.lengths] };
   }
 
   private keep(snap: MultiverseSnapshot): void {
@@ -142,7 +175,7 @@ export class Durability {
 
   /** Stopping: the final snapshot of the service round. */
   finalSnapshot(): Promise<unknown> | null {
-    return this.store === null ? null : this.take('persist');
+    return this.store === null ? null : this.take('persist', true);
   }
 
   async settle(): Promise<void> {
@@ -192,8 +225,8 @@ export class Durability {
   }
 
   /** Adds every realm of a snapshot at its snapshot state and checks its state hash before it ticks. */
-  private async boot(snap: MultiverseSnapshot, keepSlots: boolean): Promise<{ checked: number; mismatches: number }> {
-    const checks: Promise<boolean>[] = [];
+  private async boot(snap: MultiverseSnapshot, keepSlots: boolean): Promise<{ checked: number; mismatches: number; mismatched: string[] }> {
+    const checks: Promise<string | null>[] = [];
     const boots: Promise<unknown>[] = [];
     for (const r of snap.realms) {
       let rec: RealmRecord;
@@ -213,21 +246,26 @@ export class Durability {
       boots.push(this.realms.boots.wait(rec.slot).catch(() => undefined));
       if (r.state === 'error') continue;
       // Queued right after ADD_REALM, so the shard hashes the restored state before any local tick.
-      checks.push(this.io.query(rec.shard, rec.slot, 'hash', false, rec.reg.realmId).then((h) => h === r.hash, () => false));
+      const id = rec.reg.realmId;
+      checks.push(this.io.query(rec.shard, rec.slot, 'hash', false, id).then((h) => (h === r.hash ? null : id), () => id));
     }
     const results = await Promise.all(checks);
     await Promise.all(boots);
-    return { checked: results.length, mismatches: results.filter((ok) => !ok).length };
+    const mismatched = results.filter((id): id is string => id !== null);
+    return { checked: results.length, mismatches: mismatched.length, mismatched };
   }
 
   /** Brings back what the data directory holds: the newest snapshot, then the journal after it. */
   async recover(r: Recovered): Promise<RecoveryReport> {
     const snap = r.snapshot;
+    // Time travel replays from here as the recovery did it: this round, this snapshot, these records.
+    void this.journal({ t: 'boot', tick: this.ops.round(), snapshot: snap?.controlTick ?? null, upTo: this.upTo });
     this.ops.externalSeq(snap?.externalSeq ?? 0);
     const checked = snap === null ? Promise.resolve({ checked: 0, mismatches: 0 }) : this.boot(snap, true);
     if (snap !== null) this.keep(snap);
     let replayed = 0;
     for (const rec of r.records) {
+      if (rec.t === 'hash' || rec.t === 'boot') continue;
       try {
         this.replay(rec);
         replayed++;
@@ -249,7 +287,7 @@ export class Durability {
   }
 
   /** Re-applies one acknowledged operation from the journal (without journaling it again). */
-  private replay(rec: JournalRecord): void {
+  replay(rec: JournalRecord): void {
     const reg = this.realms.registry;
     switch (rec.t) {
       case 'reg':
@@ -276,6 +314,9 @@ export class Durability {
         this.logInput({ tick: this.ops.round(), slot: r.slot, player: rec.player, data: rec.data });
         return;
       }
+      case 'hash':
+      case 'boot':
+        return; // checkpoints and markers for time travel, not operations
       default:
         return assertNever(rec);
     }

@@ -14,6 +14,7 @@ import { Reports } from './reports.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import type { SnapshotRealm } from './persist/records.js';
 import { Realms } from './realms.js';
+import { KindReloader } from './reload.js';
 import { isEventType, validateRegistration, type ValidRegistration } from './registration.js';
 import type { RealmRecord } from './registry.js';
 import { Router, type RouteSink } from './router.js';
@@ -22,7 +23,7 @@ import { ShardIo } from './shard-io.js';
 import { Supervisor } from './supervisor.js';
 import { Waiters } from './waiters.js';
 import type {
-  BackupReport, ControlTickInfo, EngineEvents, EngineOptions, EngineStats, EntityView, PublishReceipt, PublishRequest, RecoveryReport, RestoreReport,
+  BackupReport, ControlTickInfo, EngineEvents, EngineOptions, EngineStats, EntityView, KindReloadReport, PublishReceipt, PublishRequest, RecoveryReport, RestoreReport,
 } from './types.js';
 
 type Listener<K extends keyof EngineEvents> = (...args: EngineEvents[K]) => void;
@@ -44,6 +45,7 @@ export class Engine {
   private readonly supervisor: Supervisor;
   private readonly loop: ControlLoop;
   private readonly reports: Reports;
+  private readonly reloader: KindReloader;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private starting: Promise<void> | null = null;
   private loopDone: Promise<void> = Promise.resolve();
@@ -81,7 +83,7 @@ export class Engine {
     });
     this.realms = new Realms(o.maxRealms, o.shards, this.io, this.names, o.logger, (c) => this.emitter.emit('realm', c));
     this.router = new Router(this.realms);
-    this.reports = new Reports(this.realms.registry, this.io, o.logger, this.emitter);
+    this.reports = new Reports(this.realms.registry, this.io, o.logger, this.emitter, this.realms.remoteStubs);
     this.io.beforeWrite = () => this.realms.flushDirectory();
     const ops: Operations = {
       addRealm: (reg, slot, snap) => this.addRealm(reg, slot, snap),
@@ -104,8 +106,10 @@ export class Engine {
       finalRound: () => this.durability.finalSnapshot(),
       sink: () => (this.emitter.listenerCount('routed') > 0 ? observed : sink),
       log: () => (this.durability.catchUp ? this.durability.log : null),
+      gate: (round) => this.durability.gate(round),
       closed: (info) => this.closeTick(info),
     });
+    this.reloader = new KindReloader(this.io, this.realms, () => this.loop.round, o.logger);
   }
 
   // ---- lifecycle ----
@@ -163,6 +167,7 @@ export class Engine {
     await this.loopDone;
     const err = new TickverseError(ErrorCode.ENGINE_STOPPED, 'the engine stopped');
     this.io.failReplies(null, err); // no more rounds: questions still queued will not be answered
+    this.reloader.close(err);
     await this.durability.settle();
     await this.io.pool.stop();
     await this.durability.close();
@@ -203,9 +208,17 @@ export class Engine {
     if (this.history.length > HISTORY) this.history.shift();
     const log = this.options.logger;
     if (info.controlTick % 100 === 0) log.info({ controlTick: info.controlTick, durationMs: +info.durationMs.toFixed(3), events: info.eventsRouted, realms: this.realms.registry.size }, 'control tick');
-    if (this.state === 'running') this.durability.maybeSnapshot(info.controlTick);
+    if (this.state === 'running') this.durability.maybeSnapshot(info.controlTick, info.hashes);
     this.emitter.emit('controlTick', info);
     return this.tickWaiters.resolveWhere((n) => n <= info.controlTick, info) > 0;
+  }
+
+  /** A replay engine (option `replay`): releases the next control tick; resolves with its report once it closes. */
+  step(): Promise<ControlTickInfo> {
+    this.requireRunning();
+    if (this.durability.replayer === null) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'step() needs an engine started with the `replay` option');
+    this.durability.replayer.permit();
+    return this.onControlTick(this.loop.round);
   }
 
   // ---- realms ----
@@ -308,6 +321,28 @@ export class Engine {
     return this.durability.journal({ t: 'input', tick: this.loop.round, realm: realmId, ...body });
   }
 
+  /** A realm's state for another engine to adopt (scale-out failover): its snapshot envelope as the shard made it, and its state hash. */
+  async exportRealm(realmId: string): Promise<{ host: Uint8Array; hash: number }> {
+    const rec = this.requireRealm(realmId);
+    const r = await this.io.query(rec.shard, rec.slot, 'snapshot', booted(rec), realmId);
+    return { host: r.snapshot, hash: r.hash };
+  }
+
+  /** Registers a realm at a state exported by another engine (exportRealm); resolves once it runs, saying whether its restored state hash is `hash`. */
+  async adopt(input: RealmRegistration, host: Uint8Array, hash: number): Promise<{ info: RealmInfo; hashMatches: boolean }> {
+    this.requireRunning();
+    await this.starting;
+    const reg = validateRegistration(input);
+    this.realms.checkKind(reg.kind);
+    const rec = this.addRealm(reg, undefined, { slot: -1, reg, state: 'running', host, hash });
+    const booted = this.realms.boots.wait(rec.slot);
+    // Queued right after ADD_REALM: the restored state is hashed before its first tick.
+    const hashed = this.io.query(rec.shard, rec.slot, 'hash', false, reg.realmId);
+    const [info, h] = await Promise.all([booted, hashed, this.durability.journal({ t: 'reg', tick: this.loop.round, slot: rec.slot, reg })]);
+    this.options.logger.info({ realm: reg.realmId, shard: rec.shard, hashMatches: h === hash }, 'realm adopted from another node');
+    return { info, hashMatches: h === hash };
+  }
+
   /** Joins a multi-node multiverse (cluster/ calls it once): remote realms, outbound and inbound events. */
   attachRemote(peer: RemotePeer): Remote {
     if (this.remote !== null) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'this engine is already attached to a cluster');
@@ -351,6 +386,13 @@ export class Engine {
   requestKeyframe(realmId: string): void {
     const rec = this.requireRealm(realmId);
     this.io.signal(rec.shard, FrameKind.KEYFRAME, rec.slot, booted(rec));
+  }
+
+  /** Replaces a realm kind's code at run time; every realm of it keeps its state (docs/realm-kinds.md#hot-reload). */
+  async reloadKind(module: string): Promise<KindReloadReport> {
+    this.requireRunning();
+    await this.starting;
+    return this.reloader.reload(module);
   }
 
   stats(): EngineStats {

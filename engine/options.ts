@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import type { EngineLogger, EngineMode, EngineOptions } from './types.js';
+import type { ReplayPlan } from './persist/replay.js';
 
 export interface ResolvedOptions {
   readonly shards: number;
@@ -27,6 +28,8 @@ export interface ResolvedOptions {
   readonly snapshotRetain: number;
   readonly backupEveryMs: number;
   readonly backupRetain: number;
+  readonly journalHashes: boolean;
+  readonly replay: ReplayPlan | null;
   readonly maxRestarts: number;
   readonly restartPeriodMs: number;
   readonly shardResourceLimits: Readonly<{ maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number }>;
@@ -51,12 +54,12 @@ function int(o: Record<string, unknown>, name: string, def: number, min: number,
 const KNOWN = new Set([
   'shards', 'mode', 'tickHz', 'ticksPerControl', 'ringBytes', 'hashEvery', 'maxPayloadBytes', 'maxInputBytes', 'maxRealmStateBytes',
   'maxRealms', 'kindModules', 'spin', 'stallMs', 'logger', 'dataDir', 'snapshotEvery', 'snapshotRetain',
-  'backupEveryMs', 'backupRetain', 'maxRestarts', 'restartPeriodMs', 'shardResourceLimits',
+  'backupEveryMs', 'backupRetain', 'maxRestarts', 'restartPeriodMs', 'shardResourceLimits', 'journalHashes', 'replay',
 ]);
 
 /** A kind module as the shards import it: a file: URL as is, a path from the working directory, a package name as
  *  Node resolves it from there. Kinds are JavaScript: a TypeScript kind is loaded from the .js tsc emits. */
-function kindModuleUrl(spec: string): string {
+export function kindModuleUrl(spec: string): string {
   if (/\.[mc]?ts$/.test(spec)) fail('kindModules', spec, 'JavaScript: point at the .js that tsc emits for a TypeScript kind');
   if (spec.startsWith('file:')) return spec;
   if (/^(\.{1,2}[\\/]|[\\/]|[A-Za-z]:[\\/])/.test(spec)) {
@@ -96,6 +99,12 @@ export function resolveOptions(input: EngineOptions | undefined): ResolvedOption
     fail('shardResourceLimits', limits, 'an object of positive numbers (maxOldGenerationSizeMb, maxYoungGenerationSizeMb, stackSizeMb)');
   }
   const shards = int(o, 'shards', Math.max(1, availableParallelism()), 1, 256);
+  const journalHashes = o.journalHashes ?? false;
+  if (typeof journalHashes !== 'boolean') fail('journalHashes', journalHashes, 'a boolean');
+  // Time travel's replay engine (engine/time-travel.ts builds the plan): stepped, and never writing a data directory.
+  const replay = o.replay ?? null;
+  if (replay !== null && (typeof replay !== 'object' || !Number.isInteger((replay as ReplayPlan).first) || (replay as ReplayPlan).first < 1)) fail('replay', replay, 'a replay plan from engine/time-travel.ts');
+  if (replay !== null && dataDir !== null) fail('replay', '[plan]', 'used without a dataDir (a replay never writes one)');
   return Object.freeze({
     shards,
     mode,
@@ -119,6 +128,8 @@ export function resolveOptions(input: EngineOptions | undefined): ResolvedOption
     snapshotRetain: int(o, 'snapshotRetain', 3, 2, 1000),
     backupEveryMs: int(o, 'backupEveryMs', 0, 0, 365 * 86_400_000),
     backupRetain: int(o, 'backupRetain', 5, 1, 1000),
+    journalHashes,
+    replay: replay as ReplayPlan | null,
     maxRestarts: int(o, 'maxRestarts', 3, 0, 1000),
     restartPeriodMs: int(o, 'restartPeriodMs', 60_000, 1, 86_400_000),
     shardResourceLimits: Object.freeze({ ...(limits as object) }),

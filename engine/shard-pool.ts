@@ -1,10 +1,12 @@
 // Shard threads: piscina owns their lifecycle (spawn, resource limits, replacement of a dead
 // thread); each shard is one long-running piscina task, so ticks never pass through its task
 // queue. This module also owns each shard's two rings and the main-thread ends of them.
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { FrameRing } from '../protocol/ring.js';
 import { FrameWriter } from '../protocol/frame-writer.js';
 import type { ShardExit, ShardInit } from '../protocol/shard-init.js';
+import type { ReloadChannelInit, ReloadCommand, ReloadReply } from '../protocol/shard-messages.js';
 import { createStatsTable } from '../protocol/stats-table.js';
 import { MainBarrier } from './barrier.js';
 import { shardEntryUrl } from './worker-url.js';
@@ -21,6 +23,8 @@ export interface ShardLink {
   abort: AbortController;
   /** Incremented at each (re)start, so a late failure of a replaced task is ignored. */
   generation: number;
+  /** Kind reloads (engine/reload.ts): the main end of the shard's port, its far end until the shard takes it, and the "message waits" counter. */
+  readonly reload: { port: MessagePort; far: MessagePort; flag: Int32Array };
 }
 
 export type ShardExitHandler = (shard: number, error: unknown) => void;
@@ -32,9 +36,14 @@ export class ShardPool {
   readonly stats: SharedArrayBuffer[];
   private readonly pool: Piscina;
   private onExit: ShardExitHandler = () => undefined;
+  /** The kind modules a (re)started shard loads: the options' list, with reloaded kinds' new versions in place. */
+  kindModules: string[];
+  /** Answers of the shards to kind reload commands. */
+  onReloadReply: (reply: ReloadReply) => void = () => undefined;
 
   constructor(private readonly opts: ResolvedOptions) {
     this.barrier = new MainBarrier(opts.shards);
+    this.kindModules = [...opts.kindModules];
     this.links = Array.from({ length: opts.shards }, (_, shard) => this.freshLink(shard, 0));
     this.stats = Array.from({ length: opts.shards }, () => createStatsTable(opts.maxRealms));
     this.pool = new Piscina({
@@ -51,6 +60,9 @@ export class ShardPool {
 
   private freshLink(shard: number, generation: number): ShardLink {
     const inRing = FrameRing.create(this.opts.ringBytes);
+    const channel = new MessageChannel();
+    channel.port1.on('message', (m: ReloadReply) => this.onReloadReply(m));
+    channel.port1.unref(); // the engine's own keep-alive holds the process while it runs
     return {
       shard,
       inRing,
@@ -60,7 +72,15 @@ export class ShardPool {
       task: null,
       abort: new AbortController(),
       generation,
+      reload: { port: channel.port1, far: channel.port2, flag: new Int32Array(new SharedArrayBuffer(4)) },
     };
+  }
+
+  /** A kind reload command for `shard`'s current thread; it reads it at its next round. */
+  postReload(shard: number, cmd: ReloadCommand): void {
+    const r = this.links[shard]!.reload;
+    r.port.postMessage(cmd);
+    Atomics.add(r.flag, 0, 1); // after the post: a shard that sees the count finds the message
   }
 
   get aliveCount(): number {
@@ -79,6 +99,7 @@ export class ShardPool {
   restart(shard: number, startRound: number): ShardLink {
     const old = this.links[shard]!;
     old.abort.abort();
+    old.reload.port.close();
     const link = this.freshLink(shard, old.generation + 1);
     this.links[shard] = link;
     this.run(link, startRound);
@@ -91,7 +112,7 @@ export class ShardPool {
   }
 
   private run(link: ShardLink, startRound: number): void {
-    const init: ShardInit = {
+    const init: ShardInit & ReloadChannelInit = {
       shard: link.shard,
       shards: this.opts.shards,
       barrier: this.barrier.sab,
@@ -104,13 +125,14 @@ export class ShardPool {
       hashEvery: this.opts.hashEvery,
       maxRealmStateBytes: this.opts.maxRealmStateBytes,
       spin: this.opts.spin,
-      kindModules: [...this.opts.kindModules],
+      kindModules: [...this.kindModules],
       startRound,
       generation: link.generation,
+      reload: { port: link.reload.far, flag: link.reload.flag.buffer as SharedArrayBuffer },
     };
     this.barrier.setGeneration(link.shard, link.generation);
     link.alive = true;
-    link.task = this.pool.run(init, { signal: link.abort.signal }) as Promise<ShardExit>;
+    link.task = this.pool.run(init, { signal: link.abort.signal, transferList: [link.reload.far] }) as Promise<ShardExit>;
     link.task.then(
       () => undefined,
       (error: unknown) => {
@@ -128,5 +150,6 @@ export class ShardPool {
     for (const l of this.links) l.alive = false;
     await Promise.allSettled(tasks);
     await this.pool.destroy();
+    for (const l of this.links) l.reload.port.close();
   }
 }

@@ -2,6 +2,7 @@
 // events it emits. The gateway and tests program against these.
 import type { EntityView, RealmInfo, RealmRegistration, RealmState } from '../protocol/realm.js';
 import type { Stat7Selector } from '../protocol/stat7.js';
+import type { ReplayPlan } from './persist/replay.js';
 
 export type EngineMode = 'realtime' | 'max';
 
@@ -42,6 +43,10 @@ export interface EngineOptions {
   backupEveryMs?: number;
   /** Automatic backups kept. Default 5. */
   backupRetain?: number;
+  /** With a dataDir: journal the state hashes of every control tick that computes them (hashEvery) as checkpoints time travel verifies a replay against. Default false. */
+  journalHashes?: boolean;
+  /** Time travel: a replay engine (no dataDir) that starts at the plan's control tick and releases each round only on `engine.step()`. Built by engine/time-travel.ts. */
+  replay?: ReplayPlan | null;
   /** Shard restarts allowed per restartPeriodMs before its realms are marked failed (OTP-style intensity). Default 3. */
   maxRestarts?: number;
   /** Default 60,000 ms. */
@@ -135,6 +140,17 @@ export interface RestoreReport {
   realms: number;
   hashesChecked: number;
   hashMismatches: number;
+}
+
+/** What engine.reloadKind answers once every realm of the kind runs the new code. */
+export interface KindReloadReport {
+  kind: string;
+  /** Realms moved onto the new code, on every shard. */
+  realms: number;
+  /** The control tick at whose start the realms were swapped. */
+  controlTick: number;
+  /** The URL the shards imported (with its ?v=N cache-busting query). */
+  module: string;
 }
 
 export interface BackupReport {

@@ -1,5 +1,6 @@
 // Payload shapes of the ring frames between the engine and its shards: one type per frame
 // kind, in one map (FramePayloads) that both threads encode and decode through codec.ts.
+import type { MessagePort } from 'node:worker_threads';
 import { FrameKind } from './frames.js';
 import type { EntityView } from './realm.js';
 import type { Stat7, Stat7Selector } from './stat7.js';
@@ -137,3 +138,35 @@ export interface FramePayloads {
   [FrameKind.FAIL_REALM]: FailRealmPayload;
 }
 export type BodyKind = keyof FramePayloads;
+
+// ---- kind reload (engine/reload.ts ↔ workers/shard-runtime.ts) ----
+// Rare control traffic, so it goes through a MessagePort per shard rather than the rings; a
+// shared counter tells the shard's tick loop (which never yields to its event loop) that a
+// message waits, and the shard reads it with receiveMessageOnPort.
+
+/** Main → shard. `swap` and `revert` apply at the start of round `round`, on every shard alike. */
+export type ReloadCommand =
+  | { op: 'load'; token: number; url: string }
+  | { op: 'swap'; token: number; round: number }
+  | { op: 'revert'; token: number; round: number }
+  | { op: 'commit'; token: number }
+  /** The load failed on another shard: forget the version loaded here. */
+  | { op: 'drop'; token: number };
+
+/** A realm whose new code threw during the reload, and what it threw. */
+export interface ReloadFailure {
+  realm: string;
+  message: string;
+}
+
+/** Shard → main, one per command that needs an answer (`commit` has none). */
+export type ReloadReply =
+  | { op: 'loaded'; token: number; shard: number; ok: true; name: string; subscribes: string[]; cell: number; replaces: string | null }
+  | { op: 'loaded'; token: number; shard: number; ok: false; message: string }
+  | { op: 'swapped'; token: number; shard: number; round: number; realms: number; failed: ReloadFailure[] }
+  | { op: 'reverted'; token: number; shard: number; round: number };
+
+/** What the engine adds to a shard's ShardInit (transferred with it): the port and the "message waits" counter. */
+export interface ReloadChannelInit {
+  reload: { port: MessagePort; flag: SharedArrayBuffer };
+}

@@ -42,6 +42,13 @@ export interface HostSnapshot {
 }
 
 type Queued = { event: RealmEvent } | { input: PlayerInput };
+/** A local tick, in a reload's trial log. */
+const TICK = 0;
+/** A reload in progress (docs/realm-kinds.md#hot-reload): the code and state to go back to; while on trial (the swap's
+ *  control tick), what the new code did (`log`, replayed into the old code if it throws) and why it was rolled back. */
+type Reloading = { readonly kind: RealmKind<unknown>; readonly data: unknown; readonly tick: number; readonly rng: number[]; readonly seq: number; log: (Queued | typeof TICK)[] | null; failed: string | null };
+
+const describe = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /** Events and inputs held for a paused realm, at most this many (then counted as dropped). */
 const PAUSED_QUEUE_LIMIT = 10_000;
@@ -53,7 +60,8 @@ export class RealmHost {
   /** Row in the shard's stats table. */
   readonly row: number;
   readonly id: string;
-  readonly kind: RealmKind<unknown>;
+  /** Replaced by a hot reload (reload, revert). */
+  kind: RealmKind<unknown>;
   readonly stat7: Stat7;
   stateCode: number = RealmStateCode.booting;
   error: string | null = null;
@@ -77,6 +85,7 @@ export class RealmHost {
   private rng: SeededRandom;
   private data: unknown;
   private readonly queue: Queued[] = [];
+  private reloading: Reloading | null = null;
   readonly ctx: RealmContext;
 
   constructor(
@@ -102,7 +111,7 @@ export class RealmHost {
       random: () => host.rng.next(),
       emit: (opts) => port.emit(host, opts),
       transfer: (entity, to) => {
-        if (kind.transfers === false) throw new TickverseError(ErrorCode.TRANSFER_UNSUPPORTED, `realm "${spec.id}" cannot transfer "${entity}": its kind "${kind.name}" defines no exportEntity/importEntity`);
+        if (host.kind.transfers === false) throw new TickverseError(ErrorCode.TRANSFER_UNSUPPORTED, `realm "${spec.id}" cannot transfer "${entity}": its kind "${host.kind.name}" defines no exportEntity/importEntity`);
         host.outgoing.push({ entity, to });
       },
       subscribe: (type) => {
@@ -151,6 +160,81 @@ export class RealmHost {
     if (!this.running) return;
     this.guard(() => this.kind.tick(this.data, this.ctx));
     this.tick++;
+    this.reloading?.log?.push(TICK);
+  }
+
+  // ---- hot reload (docs/realm-kinds.md#hot-reload): reload → trial (one control tick) → endTrial → commit | revert ----
+
+  /** Moves the state onto `next`: snapshot with the current code, through the codec as on disk, restored by `next`.
+   *  Returns the error when that threw (nothing changed), else null. */
+  reload(next: RealmKind<unknown>): string | null {
+    const moved = this.migrate(next);
+    if (typeof moved === 'string') return moved;
+    this.reloading = { kind: this.kind, data: this.data, tick: this.tick, rng: this.rng.state(), seq: this.seq, log: [], failed: null };
+    this.kind = next;
+    this.data = moved.data;
+    this.rewatch();
+    return null;
+  }
+
+  /** The trial is over: the error that rolled this realm back to the old code, or null (it runs the new code). */
+  endTrial(): string | null {
+    if (this.reloading !== null) this.reloading.log = null;
+    return this.reloading?.failed ?? null;
+  }
+
+  /** The reload took on every realm: the old code and state are let go. */
+  commit(): void { this.reloading = null; } // prettier-ignore
+
+  /** The reload failed elsewhere: back to the old code (`prev` for a realm placed on the new one) with the state reached
+   *  on the new code, or, when the old code cannot restore that, the state at the reload. */
+  revert(prev: RealmKind<unknown> | undefined): void {
+    const r = this.reloading;
+    this.reloading = null;
+    const to = r?.kind ?? prev;
+    if (to === undefined || this.kind === to || this.stateCode === RealmStateCode.error) return;
+    const moved = this.migrate(to);
+    if (typeof moved !== 'string') this.data = moved.data;
+    else if (r !== null) this.restoreSaved(r);
+    else return; // placed on the new code, which the old cannot read: it stays there
+    this.kind = to;
+    this.rewatch();
+  }
+
+  private migrate(to: RealmKind<unknown>): { data: unknown } | string {
+    this.port.running(this.slot + 1);
+    try {
+      return { data: to.restore(decode<Json>(encode(this.kind.snapshot(this.data)))) };
+    } catch (e) {
+      return describe(e);
+    } finally {
+      this.port.running(0);
+    }
+  }
+
+  /** New code threw during its trial: the saved state, and what happened since replayed into the old code. */
+  private rollback(r: Reloading, message: string): void {
+    const log = r.log ?? [];
+    r.log = null;
+    r.failed = message;
+    this.kind = r.kind;
+    this.restoreSaved(r);
+    for (const q of log) {
+      if (q === TICK) this.step();
+      else this.apply(q);
+    }
+    this.rewatch();
+  }
+
+  private restoreSaved(r: Reloading): void {
+    [this.data, this.tick, this.rng, this.seq] = [r.data, r.tick, new SeededRandom(r.rng), r.seq];
+  }
+
+  /** A watched realm's stream starts over with the kind's (maybe new) schema: clients get keyframes. */
+  private rewatch(): void {
+    if (this.replica === null) return;
+    this.replica = null;
+    this.watch();
   }
 
   deliver(event: RealmEvent): void {
@@ -222,8 +306,8 @@ export class RealmHost {
   replicate(rep: Replica): boolean {
     rep.begin();
     if (this.data === undefined) return true;
-    const kind = this.kind;
     return this.guard(() => {
+      const kind = this.kind; // read inside: a reload's trial may roll the code back and run this again
       if (kind.replicate !== undefined) kind.replicate(this.data, rep);
       else rep.fillViews(kind.view(this.data));
     });
@@ -319,7 +403,11 @@ export class RealmHost {
       this.dropped++;
       return;
     }
-    this.guard(() => {
+    if (this.apply(q)) this.reloading?.log?.push(q);
+  }
+
+  private apply(q: Queued): boolean {
+    return this.guard(() => {
       if ('event' in q) this.kind.onEvent(this.data, q.event, this.ctx);
       else this.kind.onInput(this.data, q.input, this.ctx);
     });
@@ -335,8 +423,14 @@ export class RealmHost {
       return true;
     } catch (e) {
       this.port.running(0);
+      // New code on trial threw: back to the old code, and this call runs again on it.
+      const r = this.reloading;
+      if (r !== null && r.log !== null) {
+        this.rollback(r, describe(e));
+        return this.guard(fn);
+      }
       this.stateCode = RealmStateCode.error;
-      this.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.error = describe(e);
       // A coded engine error thrown into realm code (e.g. TRANSFER_UNSUPPORTED) keeps its code.
       this.port.stateChanged(this, isTickverseError(e) ? e.code : ErrorCode.REALM_CRASHED);
       return false;

@@ -8,7 +8,7 @@ import { decodeBody, encode } from '../protocol/codec.js';
 import { splitBundle } from '../protocol/state-bundle.js';
 import { RealmRow, rowOffset } from '../protocol/stats-table.js';
 import { RealmStateCode } from '../protocol/realm.js';
-import type { QueryWhat } from '../protocol/shard-messages.js';
+import type { QueryWhat, ReloadFailure } from '../protocol/shard-messages.js';
 import { RealmHost, type RealmSpec } from './realm-host.js';
 import type { ShardPort } from './shard-port.js';
 import type { Json, RealmEvent, RealmKind } from './realm.js';
@@ -18,7 +18,7 @@ const VIA = { [TargetKind.UNICAST]: 'unicast', [TargetKind.BROADCAST]: 'broadcas
 export class ShardCommands {
   constructor(
     private readonly hosts: Map<number, RealmHost>,
-    private readonly kinds: ReadonlyMap<string, RealmKind<unknown>>,
+    private readonly kinds: Map<string, RealmKind<unknown>>,
     private readonly port: ShardPort,
     private readonly stats: Float64Array,
     private readonly dt: number,
@@ -176,6 +176,61 @@ export class ShardCommands {
     }
     if (!ok) rep.invalidate();
     return true;
+  }
+
+  // ---- hot reload (docs/realm-kinds.md#hot-reload) ----
+
+  /** Every live realm of `next`'s kind moves onto it, and realms placed from now on get it; returns the kind it replaced,
+   *  the realms moved and those whose snapshot or restore threw (they stay on the old code). */
+  swapKind(next: RealmKind<unknown>): { prev: RealmKind<unknown> | undefined; realms: number; failed: ReloadFailure[] } {
+    const prev = this.kinds.get(next.name);
+    this.kinds.set(next.name, next);
+    const failed: ReloadFailure[] = [];
+    const added = (next.subscribes ?? []).filter((t) => !(prev?.subscribes ?? []).includes(t));
+    let realms = 0;
+    for (const host of this.hosts.values()) {
+      if (host.kind.name !== next.name || host.stateCode === RealmStateCode.error) continue;
+      realms++;
+      const error = host.reload(next);
+      if (error !== null) failed.push({ realm: host.id, message: `restore: ${error}` });
+      else this.subscribe(host, added);
+    }
+    return { prev, realms, failed };
+  }
+
+  /** Keys `on` gained in the new code: the realms already running subscribe to them too (kept on a revert). */
+  private subscribe(host: RealmHost, types: readonly string[]): void {
+    for (const type of types) {
+      try {
+        host.ctx.subscribe(type);
+      } catch {
+        // a colliding type: the engine reports it; the reload goes on
+      }
+    }
+  }
+
+  /** The swap's control tick is over: realms whose new code threw in it (each already rolled back). */
+  endTrials(name: string): ReloadFailure[] {
+    const failed: ReloadFailure[] = [];
+    for (const host of this.hosts.values()) {
+      if (host.kind.name !== name) continue;
+      const error = host.endTrial();
+      if (error !== null) failed.push({ realm: host.id, message: `first control tick: ${error}` });
+    }
+    return failed;
+  }
+
+  /** Commit (`prev` null) or revert every realm of the kind; a revert puts `prev` back for new realms too. */
+  settleKind(name: string, revert: { prev: RealmKind<unknown> | undefined } | null): void {
+    if (revert !== null) {
+      if (revert.prev === undefined) this.kinds.delete(name);
+      else this.kinds.set(name, revert.prev);
+    }
+    for (const host of this.hosts.values()) {
+      if (host.kind.name !== name) continue;
+      if (revert === null) host.commit();
+      else host.revert(revert.prev);
+    }
   }
 
   /** Transfers asked for during the round leave at its end, each entity exported from its realm. */

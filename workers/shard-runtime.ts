@@ -2,11 +2,13 @@
 // engine's frames from its in-ring, reports its round into the out-ring and the stats
 // table, and arrives at the barrier.
 import { performance } from 'node:perf_hooks';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { FrameRing } from '../protocol/ring.js';
 import { BarrierSlot, BarrierTime, barrierViews, beatSlot, genSlot, runningSlot } from '../protocol/barrier.js';
 import { FrameHeader, FrameKind } from '../protocol/frames.js';
 import { RealmRow, ROUND_END_BYTES, RoundEnd, rowOffset } from '../protocol/stats-table.js';
 import type { ShardInit } from '../protocol/shard-init.js';
+import type { ReloadCommand, ReloadFailure, ReloadReply } from '../protocol/shard-messages.js';
 import { Outbox } from './outbox.js';
 import { ShardPort } from './shard-port.js';
 import { ShardCommands } from './shard-commands.js';
@@ -16,6 +18,21 @@ import type { RealmKind } from './realm.js';
 const now = (): number => performance.timeOrigin + performance.now();
 /** Slots a realtime local tick is spread over. */
 const PHASES = 10;
+
+/** The shard's end of kind reloads: its port, the "message waits" counter, the URL each kind came from, the loader. */
+export interface ShardReload {
+  readonly port: MessagePort;
+  readonly flag: Int32Array;
+  readonly urls: Map<string, string>;
+  load(url: string): Promise<RealmKind<unknown>>;
+}
+
+/** A new kind version loaded here, waiting for its swap; then the code it replaced, kept until commit or revert. */
+interface Loaded {
+  readonly kind: RealmKind<unknown>;
+  readonly url: string;
+  prev: RealmKind<unknown> | undefined;
+}
 
 export class ShardRuntime {
   private readonly ints: Int32Array;
@@ -33,10 +50,17 @@ export class ShardRuntime {
   private localTicks = 0;
   private entityUpdates = 0;
   private busyMs = 0;
+  private reloadSeen = 0;
+  /** Reload commands not applied yet: loads (after the round), swaps and reverts (at the start of their round). */
+  private reloadQueue: ReloadCommand[] = [];
+  private readonly loaded = new Map<number, Loaded>();
+  /** Swaps whose trial is this round: answered at its end. */
+  private trials: { token: number; failed: ReloadFailure[]; realms: number }[] = [];
 
   constructor(
     private readonly init: ShardInit,
-    kinds: ReadonlyMap<string, RealmKind<unknown>>,
+    kinds: Map<string, RealmKind<unknown>>,
+    private readonly reload: ShardReload | null = null,
   ) {
     const v = barrierViews(init.barrier, init.shards);
     this.ints = v.ints;
@@ -57,13 +81,88 @@ export class ShardRuntime {
     Atomics.load(this.ints, BarrierSlot.STOP) === 1 || Atomics.load(this.ints, genSlot(this.init.shards, this.init.shard)) !== this.init.generation;
 
   /** Runs until the engine sets STOP; returns the number of rounds completed. */
-  run(): number {
+  async run(): Promise<number> {
     const first = this.round;
     while (this.awaitRelease()) {
+      this.applyReloads();
       this.runRound();
+      this.endTrials();
       this.arrive();
+      // The one place this thread yields to its event loop: a new kind version's import (the barrier waits for it).
+      if (this.pollReloads() && this.reloadQueue.some((c) => c.op === 'load')) await this.loadKinds();
     }
     return this.round - first;
+  }
+
+  // ---- kind reloads (engine/reload.ts) ----
+
+  /** Takes the commands the engine posted; true when there are any to apply. */
+  private pollReloads(): boolean {
+    const r = this.reload;
+    if (r === null) return false;
+    const n = Atomics.load(r.flag, 0);
+    if (n !== this.reloadSeen) {
+      this.reloadSeen = n;
+      for (let m = receiveMessageOnPort(r.port); m !== undefined; m = receiveMessageOnPort(r.port)) this.reloadQueue.push(m.message as ReloadCommand);
+    }
+    return this.reloadQueue.length > 0;
+  }
+
+  private answer(reply: ReloadReply): void {
+    this.reload?.port.postMessage(reply);
+  }
+
+  private async loadKinds(): Promise<void> {
+    const r = this.reload!;
+    const shard = this.init.shard;
+    for (const c of this.reloadQueue.splice(0)) {
+      if (c.op !== 'load') {
+        this.reloadQueue.push(c);
+        continue;
+      }
+      try {
+        const kind = await r.load(c.url);
+        this.loaded.set(c.token, { kind, url: c.url, prev: undefined });
+        const cell = kind.schema?.cell ?? 0;
+        this.answer({ op: 'loaded', token: c.token, shard, ok: true, name: kind.name, subscribes: [...(kind.subscribes ?? [])], cell, replaces: r.urls.get(kind.name) ?? null });
+      } catch (e) {
+        this.answer({ op: 'loaded', token: c.token, shard, ok: false, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      }
+    }
+  }
+
+  /** At the start of a round, before its frames: the swaps and reverts due, and commits. */
+  private applyReloads(): void {
+    if (!this.pollReloads()) return;
+    const shard = this.init.shard;
+    this.reloadQueue = this.reloadQueue.filter((c) => {
+      if (c.op === 'load' || ((c.op === 'swap' || c.op === 'revert') && c.round > this.round)) return true;
+      const l = this.loaded.get(c.token);
+      if (c.op === 'swap') {
+        if (l === undefined) this.answer({ op: 'swapped', token: c.token, shard, round: this.round, realms: 0, failed: [{ realm: '*', message: `shard ${shard} did not load the module (it was restarted)` }] });
+        else {
+          const s = this.commands.swapKind(l.kind);
+          l.prev = s.prev;
+          this.trials.push({ token: c.token, failed: s.failed, realms: s.realms });
+        }
+        return false;
+      }
+      this.loaded.delete(c.token);
+      if (c.op === 'drop') return false;
+      if (l !== undefined) this.commands.settleKind(l.kind.name, c.op === 'revert' ? { prev: l.prev } : null);
+      if (c.op === 'commit' && l !== undefined) this.reload!.urls.set(l.kind.name, l.url);
+      if (c.op === 'revert') this.answer({ op: 'reverted', token: c.token, shard, round: this.round });
+      return false;
+    });
+  }
+
+  private endTrials(): void {
+    if (this.trials.length === 0) return;
+    for (const t of this.trials.splice(0)) {
+      const name = this.loaded.get(t.token)!.kind.name;
+      const failed = [...t.failed, ...this.commands.endTrials(name)];
+      this.answer({ op: 'swapped', token: t.token, shard: this.init.shard, round: this.round, realms: t.realms, failed });
+    }
   }
 
   private awaitRelease(): boolean {
