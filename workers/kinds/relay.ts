@@ -70,7 +70,7 @@ export default defineKind<RelayState>({
           s.order.push(e.id);
           (s.owners ??= {})[e.id] = player;
         }
-        s.entities[e.id] = { ...(s.entities[e.id] ?? { kind: 'entity', x: 0, y: 0 }), ...e } as EntityView;
+        s.entities[e.id] = { ...(s.entities[e.id] ?? { id: e.id, kind: 'entity', x: 0, y: 0 }), ...e } as EntityView;
       }
     }
     if (typeof d.remove === 'string' && s.entities[d.remove] !== undefined && mayAct(s, player, d.remove)) removeEntity(s, d.remove);
@@ -106,7 +106,7 @@ export default defineKind<RelayState>({
     if (!isRecord(entity)) return;
     const e = toEntity(entity);
     if (e === null || s.entities[e.id] !== undefined) return;
-    s.entities[e.id] = { kind: 'entity', x: 0, y: 0, ...e } as EntityView;
+    s.entities[e.id] = { id: e.id, kind: 'entity', x: 0, y: 0, ...e } as EntityView;
     s.order.push(e.id);
   },
 });
