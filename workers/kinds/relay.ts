@@ -106,7 +106,7 @@ export default defineKind<RelayState>({
     if (!isRecord(entity)) return;
     const e = toEntity(entity);
     if (e === null || s.entities[e.id] !== undefined) return;
-    s.entities[e.id] = { id: e.id, kind: 'entity', x: 0, y: 0, ...e } as EntityView;
+    s.entities[e.id] = Object.assign({ id: e.id, kind: 'entity', x: 0, y: 0 }, e) as EntityView;
     s.order.push(e.id);
   },
 });
