@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Engine } from '../engine/index.js';
 import { resolveGatewayOptions, startGateway, type Gateway } from '../gateway/index.js';
+import { clusterOptionsFromEnv, resolveClusterOptions } from '../cluster/options.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TOKEN = 'compose-test-token-0123456789';
@@ -310,6 +311,42 @@ describe('docs/deployment.md', () => {
     for (const i of runtime) if (i.cmd === 'ENV') for (const m of i.args.matchAll(/([A-Z][A-Z0-9_]*)=/g)) set.add(m[1] ?? '');
     const missing = [...set].filter((v) => !table.includes(v));
     expect(missing, 'add a row to the environment table in docs/deployment.md').toEqual([]);
+  });
+});
+
+describe('docker-compose.cluster.yml (scale-out layer)', () => {
+  const cluster = readYaml('docker-compose.cluster.yml');
+  const svcs = obj(cluster, 'services', 'docker-compose.cluster.yml');
+  const nats = obj(svcs, 'nats', 'services');
+  const nodes = ['engine', 'engine2'].map((n) => ({ name: n, env: environmentOf(obj(svcs, n, 'services')) }));
+
+  it('adds a pinned JetStream nats service with a health check on its monitoring port', () => {
+    expect(String(nats.image)).toMatch(/^nats:\d+\.\d+\.\d+(-alpine)?$/);
+    const args = (nats.command as unknown[]).map(String);
+    expect(args).toContain('-js');
+    const monitor = args[args.indexOf('-m') + 1];
+    expect(healthcheckCommand(nats)).toContain(`127.0.0.1:${monitor}/healthz`);
+    const data = volumesOf(nats).find((v) => v.target === args[args.indexOf('-sd') + 1]);
+    expect(data?.type, 'JetStream data on a named volume').toBe('volume');
+    expect(Object.keys(isObj(cluster.volumes) ? cluster.volumes : {})).toContain(data!.source);
+  });
+
+  it('joins both engine nodes to it with distinct ids, public URLs and no local data directory', () => {
+    const ids = new Set<string>();
+    for (const { name, env } of nodes) {
+      const o = clusterOptionsFromEnv(env, () => '');
+      expect(o, `${name} joins a cluster`).not.toBeNull();
+      expect(resolveClusterOptions(o!).natsUrl).toBe('nats://nats:4222');
+      ids.add(resolveClusterOptions(o!).nodeId);
+      expect(env.TICKVERSE_PUBLIC_URL, `${name} says where clients reach it`).toMatch(/^http:\/\/localhost:\d+$/);
+      expect(env.TICKVERSE_DATA_DIR).toBe('none');
+    }
+    expect(ids.size).toBe(2);
+    // Each node's public URL is the host port it is published on.
+    const engine2 = obj(svcs, 'engine2', 'services');
+    expect(nodes[1]!.env.TICKVERSE_PUBLIC_URL).toBe(`http://localhost:${portsOf(engine2)[0]!.published}`);
+    expect(nodes[0]!.env.TICKVERSE_PUBLIC_URL).toBe(`http://localhost:${portsOf(engineSvc)[0]!.published}`);
+    expect(healthcheckCommand(engine2)).toContain('/api/health');
   });
 });
 
