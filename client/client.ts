@@ -21,7 +21,8 @@ import { Backoff, type BackoffOptions } from './backoff.js';
 import { decode, encode } from './codec.js';
 import { Emitter } from './emitter.js';
 import { RealmView } from './realm-view.js';
-import { OPEN, messageBytes, webSocketCtor, type WebSocketCtor, type WebSocketLike } from './websocket.js';
+import { OPEN, messageBytes, type WebSocketCtor, type WebSocketLike } from './websocket.js';
+import { TransportChoice, resumeUrl, type Transport } from './sse-transport.js';
 
 export interface ClientOptions {
   /** ws://host:port/ws */
@@ -36,6 +37,8 @@ export interface ClientOptions {
   reconnect?: false | BackoffOptions;
   /** How long a realm may wait for a keyframe before the client asks again, ms. Default 2,000. */
   keyframeRetryMs?: number;
+  /** 'auto' (default): WebSockets, falling back to Server-Sent Events + HTTP when they cannot open (client/sse-transport.ts). */
+  transport?: Transport;
 }
 
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -68,8 +71,8 @@ interface Pending {
 const FATAL_CLOSE: ReadonlySet<number> = new Set([CloseCode.UNAUTHORIZED]);
 
 export class TickverseClient extends Emitter<ClientEvents> {
-  private readonly opts: Required<Omit<ClientOptions, 'token' | 'WebSocket' | 'reconnect'>> & Pick<ClientOptions, 'token'>;
-  private readonly Ctor: WebSocketCtor;
+  private readonly opts: Required<Omit<ClientOptions, 'token' | 'WebSocket' | 'reconnect' | 'transport'>> & Pick<ClientOptions, 'token'>;
+  private readonly transport: TransportChoice;
   private readonly backoff: Backoff | null;
   private ws: WebSocketLike | null = null;
   private nextId = 1;
@@ -97,12 +100,17 @@ export class TickverseClient extends Emitter<ClientEvents> {
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       keyframeRetryMs: options.keyframeRetryMs ?? 2_000,
     };
-    this.Ctor = webSocketCtor(options.WebSocket);
+    this.transport = new TransportChoice(options.transport ?? 'auto', options.WebSocket, options.token);
     this.backoff = options.reconnect === false ? null : new Backoff(options.reconnect ?? {});
   }
 
   get state(): ClientState {
     return this._state;
+  }
+
+  /** What the current (or next) connection runs over. */
+  get transportInUse(): 'websocket' | 'sse' {
+    return this.transport.current;
   }
 
   /** The session id the server gave this connection. */
@@ -115,7 +123,7 @@ export class TickverseClient extends Emitter<ClientEvents> {
     if (this._state === 'open' && this.hello !== null) return Promise.resolve(this.hello);
     this.userClosed = false;
     this._state = 'connecting';
-    return this.open(false);
+    return this.transport.retrying(() => this.open(false));
   }
 
   /** Closes for good (no reconnect); pending requests fail with DISCONNECTED. */
@@ -255,7 +263,7 @@ export class TickverseClient extends Emitter<ClientEvents> {
     return new Promise<HelloPush>((resolve, reject) => {
       let ws: WebSocketLike;
       try {
-        ws = new this.Ctor(resumed ? resumeUrl(this.opts.url, this.lastResume) : this.opts.url);
+        ws = new (this.transport.ctor())(resumed ? resumeUrl(this.opts.url, this.lastResume) : this.opts.url);
       } catch (e) {
         reject(e);
         return;
@@ -263,6 +271,9 @@ export class TickverseClient extends Emitter<ClientEvents> {
       ws.binaryType = 'arraybuffer';
       this.ws = ws;
       let settled = false;
+      let greeted = false;
+      let upgraded = false;
+      ws.onopen = () => (upgraded = true);
       const fail = (e: TickverseError): void => {
         if (settled) return;
         settled = true;
@@ -279,6 +290,8 @@ export class TickverseClient extends Emitter<ClientEvents> {
           return;
         }
         if (msg?.op === Push.HELLO) {
+          greeted = true;
+          this.transport.opened();
           this.hello = msg;
           this.lastResume = msg.resume;
           this.onHello(ws, msg, resumed).then(
@@ -304,6 +317,7 @@ export class TickverseClient extends Emitter<ClientEvents> {
         // the close event follows with the details
       };
       ws.onclose = (ev) => {
+        if (!greeted) this.transport.failed(upgraded && ev.code !== 1006); // blocked WebSockets: `auto` moves to SSE
         if (this.ws === ws) this.ws = null;
         this.hello = null;
         this.failPending(`connection closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`);
@@ -437,12 +451,4 @@ export class TickverseClient extends Emitter<ClientEvents> {
     }
     if (result === 'keyframe' || result === 'delta') this.emit('state', f, view);
   }
-}
-
-/** `url` with `?resume=<token>` (or without one when there is no token yet). */
-function resumeUrl(url: string, token: string | null): string {
-  if (token === null || token === '') return url;
-  const u = new URL(url);
-  u.searchParams.set('resume', token);
-  return u.toString();
 }

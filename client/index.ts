@@ -4,6 +4,7 @@ export { RealmView, type ApplyResult } from './realm-view.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { encode, decode } from './codec.js';
 export type { WebSocketCtor, WebSocketLike } from './websocket.js';
+export type { Transport } from './sse-transport.js';
 export { ErrorCode, TickverseError, isTickverseError } from '../protocol/errors.js';
 export { CloseCode, Op, Push, Topic, WIRE_VERSION, WS_PATH } from '../protocol/wire.js';
 export type * from '../protocol/wire.js';

@@ -152,6 +152,7 @@ export class Durability {
     // The final snapshot's queries go in with its service round (after the last deliveries, no local
     // tick); the others' at the next barrier, so they hold round tick + 1 without its deliveries.
     snap.phase = final ? 'closed' : 'next';
+    snap.clock = { tickHz: this.opts.tickHz, ticksPerControl: this.opts.ticksPerControl };
     if (!final && this.catchUp) snap.pending = this.pendingAfter(tick);
     await rotated;
     if (mode === 'backup') return snap;

@@ -31,6 +31,9 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Engi
   // How many automatic backups are kept (oldest pruned after each one); backups taken by hand are counted too.
   const retain = intVar(env, 'TICKVERSE_BACKUP_RETAIN');
   if (retain !== undefined) o.backupRetain = retain;
+  // Time travel's checkpoints: the hashEvery hashes journaled when TICKVERSE_JOURNAL_HASHES=1 (docs/durability.md § Time travel).
+  const jh = env.TICKVERSE_JOURNAL_HASHES;
+  if (jh !== undefined && jh !== '') o.journalHashes = jh === '1' || jh === 'true';
   // TICKVERSE_KINDS: comma-separated kind modules (file: URLs, paths or package names; options.ts resolves them).
   const kinds = env.TICKVERSE_KINDS;
   if (kinds !== undefined && kinds.trim() !== '') o.kindModules = kinds.split(',').map((k) => k.trim()).filter((k) => k !== '');

@@ -1,4 +1,5 @@
 export { Engine } from './engine.js';
+export { replayTo } from './time-travel.js';
 export type * from './types.js';
 export { ErrorCode, TickverseError, isTickverseError } from '../protocol/errors.js';
 export type { RealmInfo, RealmRegistration, RealmState, EntityView, StateFrame } from '../protocol/realm.js';

@@ -66,6 +66,9 @@ export interface TickView {
 export interface TimeTravelOptions {
   /** The recorded engine's extra kind modules (its options.kindModules). */
   kindModules?: readonly string[];
+  /** The recorded engine's clock, when the start snapshot does not say (older files, a start without one). Default 25 Hz, K = 1. */
+  tickHz?: number;
+  ticksPerControl?: number;
 }
 
 export interface TimeTravel {
@@ -164,6 +167,8 @@ class Replay {
   private round: number;
   private readonly events: TimelineEvent[] = [];
   private readonly summary = { checked: 0, mismatches: 0, firstMismatchTick: null as number | null };
+  /** The newest tick the recording mentioned when read: past it, records appended since may be missing. */
+  private readonly knownUpTo: number;
 
   private constructor(
     private readonly engine: Engine,
@@ -172,17 +177,22 @@ class Replay {
     private readonly expected: Map<number, ExpectedHash[]>,
   ) {
     this.round = start.first;
+    this.knownUpTo = Math.max(0, ...rec.records.map((r) => r.tick), ...rec.snapshots.map((s) => s.controlTick));
     engine.on('routed', (e) => this.events.push({ from: e.from, type: e.type, via: e.via, to: e.to, seq: e.seq, data: payloadData(e.payload) }));
   }
 
   static async start(rec: Recording, start: StartPoint, options: TimeTravelOptions): Promise<Replay> {
-    const engine = new Engine({ shards: 1, mode: 'max', hashEvery: 1, snapshotEvery: 0, kindModules: [...(options.kindModules ?? [])], replay: planFor(rec, start) });
+    const plan = planFor(rec, start);
+    // The same local ticks per control tick and the same dt as the recording; the mode does not change the states.
+    const clock = plan.snapshot?.clock ?? { tickHz: options.tickHz ?? 25, ticksPerControl: options.ticksPerControl ?? 1 };
+    const engine = new Engine({ shards: 1, mode: 'max', hashEvery: 1, snapshotEvery: 0, kindModules: [...(options.kindModules ?? [])], ...clock, replay: plan });
     await engine.start();
     return new Replay(engine, start, rec, expectedHashes(rec, start));
   }
 
   covers(tick: number): boolean {
-    return tick > this.start.first && (this.start.last === null || tick <= this.start.last) && (tick >= this.round - 1 || this.views.has(tick));
+    if (this.views.has(tick)) return true;
+    return tick > this.start.first && (this.start.last === null || tick <= this.start.last) && tick >= this.round - 1 && tick <= this.knownUpTo;
   }
 
   /** Steps until the view of `tick` is whole (its entities are answered in the round after it). */

@@ -1,8 +1,23 @@
-// Per-connection state, created at the WebSocket upgrade and kept as the uWS user data.
+// Per-connection state, created at the WebSocket upgrade (kept as the uWS user data) or when
+// a Server-Sent Events stream opens (gateway/sse.ts).
 import { randomBytes } from 'node:crypto';
-import type { WebSocket } from 'uWebSockets.js';
 import { Strikes, TokenBucket } from './rate-limit.js';
 import type { PlayerSession } from './sessions.js';
+
+/**
+ * The few socket methods the gateway uses: uWS's WebSocket has them, and so does the SSE
+ * stream adapter (gateway/sse-socket.ts), so streams, pushes and flow control serve both.
+ */
+export interface ConnSocket {
+  send(message: string | Uint8Array, isBinary?: boolean): number;
+  subscribe(topic: string): boolean;
+  unsubscribe(topic: string): boolean;
+  getTopics(): string[];
+  getBufferedAmount(): number;
+  cork(cb: () => void): unknown;
+  end(code?: number, reason?: string): void;
+  ping(): unknown;
+}
 
 export interface Conn {
   /** Session id: 128 random bits (unguessable); also the player name for unauthenticated inputs. */
@@ -20,7 +35,9 @@ export interface Conn {
   /** The player session this connection belongs to (gateway/sessions.ts); null before open and after close. */
   player: PlayerSession | null;
   /** Set on open, cleared on close: never use a uWS socket after its close event. */
-  ws: WebSocket<ConnData> | null;
+  ws: ConnSocket | null;
+  /** An SSE stream (gateway/sse.ts): always text, inputs come over HTTP. */
+  readonly sse: boolean;
   /** Realms joined (state streams) and topics subscribed (pushes). */
   readonly realms: Set<string>;
   readonly topics: Set<string>;
@@ -59,6 +76,7 @@ export interface ConnInit {
   origin: string;
   authed: boolean;
   text?: boolean;
+  sse?: boolean;
   /** A resumed player's name (its session id); default: a new one. */
   session?: string;
   ratePerSec: number;
@@ -78,6 +96,7 @@ export function newConn(o: ConnInit): Conn {
     game: null,
     player: null,
     ws: null,
+    sse: o.sse ?? false,
     realms: new Set(),
     topics: new Set(),
     bucket: new TokenBucket(o.ratePerSec, o.rateBurst, o.now),

@@ -7,13 +7,17 @@ import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import type { PublishRequest } from '../engine/index.js';
 import { bearer, tokenMatches } from './auth.js';
 import { gameToken } from './game-tokens.js';
+import { inputTo } from './cluster-hooks.js';
 import { gatewayStats, type GatewayContext } from './context.js';
 import { json, param, route, type RequestInfo } from './http-util.js';
 import { isRecord } from './requests.js';
 import { StaticFiles } from './static-files.js';
 import { mountBackups, mountWsHint } from './backups.js';
+import { mountTimeline } from './timeline-api.js';
 import { mountKinds } from './kinds-api.js';
 import { engineStatsView, whenDurable } from './ws-ops.js';
+import { mountSse } from './sse.js';
+import { isPlayerRequest, mountSseOps, playerInput, withResume } from './sse-ops.js';
 import { PACKAGE_VERSION } from './version.js';
 
 /** Realm kinds whose entities are not NPCs (game-driven relays, benchmark points). */
@@ -152,11 +156,17 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
 
   app.post(
     '/api/realms/:id/input',
-    route(ctx, 1, async (info, body) => {
+    // A player on an SSE stream names itself with its resume token (gateway/sse-ops.ts); else the admin token.
+    withResume(ctx, 1, async (info, body, resume) => {
+      if (resume === null && info.authorization !== '') admin(info);
+      const b = await body().catch((e: unknown) => {
+        if (resume === null) admin(info); // no player named: the admin's 401 comes first, as before
+        throw e;
+      });
+      if (isPlayerRequest(info, resume, b)) return playerInput(ctx, param(info, 0), resume, b);
       admin(info);
-      const b = await body();
       if (!isRecord(b) || typeof b.player !== 'string' || !('data' in b)) throw new TickverseError(ErrorCode.BAD_REQUEST, 'body must be {"player": string, "data": any}');
-      await whenDurable(engine.input(param(info, 0), b.player, b.data), null);
+      await whenDurable(inputTo(engine, opts.cluster, param(info, 0), b.player, b.data), null);
       return json({ ok: true }, '202 Accepted');
     }),
   );
@@ -182,8 +192,11 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
   );
 
   mountBackups(app, ctx, admin);
+  mountTimeline(app, ctx, admin);
   mountKinds(app, ctx, admin);
   mountWsHint(app, ctx);
+  mountSse(app, ctx);
+  mountSseOps(app, ctx);
 
   app.any(
     '/api/*',

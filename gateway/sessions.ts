@@ -53,6 +53,11 @@ export class PlayerSessions {
     return s;
   }
 
+  /** Whether player `name` still has a session (connected, or in its grace). */
+  alive(name: string): boolean {
+    return this.byName.has(name);
+  }
+
   /** Whether `s` already has its maximum of open connections. */
   full(s: PlayerSession): boolean {
     return this.maxConns > 0 && s.conns.size >= this.maxConns;

@@ -1,9 +1,9 @@
 // JSON text frames (docs/protocol.md § 1.1): a connection that speaks JSON text frames gets
 // the same messages as JSON text. Outgoing messages are made once as MessagePack; a text
 // rendering is made from those bytes once per message (per topic publish, not per client).
-import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import type { TemplatedApp } from 'uWebSockets.js';
 import { decode } from './codec.js';
-import type { Conn, ConnData } from './connection.js';
+import type { Conn, ConnSocket } from './connection.js';
 import type { ScanLimits } from './msgpack-scan.js';
 
 /** JSON has no binary, Map or bigint: byte strings travel as arrays of numbers, maps as objects. */
@@ -30,15 +30,32 @@ export function unsubscribeTopic(conn: Conn, topic: string): void {
   conn.ws?.unsubscribe(conn.text ? textTopic(topic) : topic);
 }
 
-/** One publish to a topic's binary subscribers, and its JSON rendering to the text ones if there are any. */
+/** Subscribers that are not uWS sockets (SSE streams, gateway/sse-hub.ts), per gateway app. */
+export interface TextSubscribers {
+  has(topic: string): boolean;
+  deliver(topic: string, text: string): void;
+}
+const extraSubscribers = new WeakMap<TemplatedApp, TextSubscribers>();
+
+export function addTextSubscribers(app: TemplatedApp, subs: TextSubscribers): void {
+  extraSubscribers.set(app, subs);
+}
+
+/** One publish to a topic's binary subscribers, and its JSON rendering (made once) to the text ones (uWS and SSE) if there are any. */
 export function publishTopic(app: TemplatedApp, topic: string, bytes: Uint8Array): void {
   app.publish(topic, bytes, true);
   const tt = textTopic(topic);
-  if (app.numSubscribers(tt) > 0) app.publish(tt, toJsonText(bytes), false);
+  const extra = extraSubscribers.get(app);
+  const sse = extra !== undefined && extra.has(tt);
+  const uws = app.numSubscribers(tt) > 0;
+  if (!sse && !uws) return;
+  const text = toJsonText(bytes);
+  if (uws) app.publish(tt, text, false);
+  if (sse) extra!.deliver(tt, text);
 }
 
 /** The connection's frames switch encoding (it spoke the other one): its topics move to their twins. */
-export function setTextMode(conn: Conn, ws: WebSocket<ConnData>, text: boolean): void {
+export function setTextMode(conn: Conn, ws: ConnSocket, text: boolean): void {
   if (conn.text === text) return;
   const topics = ws.getTopics();
   for (const t of topics) ws.unsubscribe(t);

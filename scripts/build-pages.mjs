@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const PAGES = ['dashboard', 'entities', 'realm', 'space'];
+const PAGES = ['dashboard', 'entities', 'realm', 'space', 'timeline'];
 const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
 const watch = process.argv.includes('--watch');
 

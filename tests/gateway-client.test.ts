@@ -131,7 +131,9 @@ describe('client: TickverseClient', () => {
     await until('the client to reconnect', () => opens.includes(true));
     expect(reconnecting).toEqual([1]);
     expect(sockets).toHaveLength(2);
-    expect(c.session).not.toBe(firstSession);
+    // Within the reconnect grace the SDK resumes with `?resume=`: the same player.
+    expect(c.session).toBe(firstSession);
+    expect(c.hello?.resumed).toBe(true);
     await view.ready();
     expect(view.keyframes).toBeGreaterThan(keyframes);
     const frames = view.frames;

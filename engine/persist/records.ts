@@ -36,6 +36,8 @@ export interface MultiverseSnapshot {
    * with its deliveries applied.
    */
   phase?: 'next' | 'closed';
+  /** The recording engine's clock: a replay must run the same local ticks with the same dt. */
+  clock?: { tickHz: number; ticksPerControl: number };
   /** 'next' only: the batch routed at the close of round controlTick + 1 (absent: older file, or not logged). */
   pending?: PendingBatch | null;
 }

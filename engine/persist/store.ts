@@ -32,6 +32,8 @@ export interface Recovered {
 
 export class DataStore {
   private journal: Journal | null = null;
+  /** A journal file being opened: appends wait for it, so none lands in the old file after the rotation (that file may be pruned). */
+  private opening: Promise<Journal> | null = null;
   lastSnapshotTick = -1;
   lastSnapshotAt = 0;
   snapshotsWritten = 0;
@@ -83,13 +85,24 @@ export class DataStore {
   /** Opens a fresh journal file; every record appended from now on has a tick after `tick`. */
   async startJournal(tick: number): Promise<void> {
     const old = this.journal;
-    this.journal = await Journal.open(join(this.journalDir, `${pad(tick)}-${Date.now()}.tvj`));
+    const opening = Journal.open(join(this.journalDir, `${pad(tick)}-${Date.now()}.tvj`));
+    this.opening = opening;
+    opening.catch(() => undefined); // awaited below
+    try {
+      const next = await opening;
+      if (this.opening === opening) this.journal = next;
+      else await next.close(); // a newer rotation won; appends made meanwhile are in this file, sealed
+    } finally {
+      if (this.opening === opening) this.opening = null;
+    }
     await old?.close();
   }
 
   append(rec: JournalRecord): Promise<void> {
+    const bytes = packr.pack(rec);
+    if (this.opening !== null) return this.opening.then((j) => j.append(bytes));
     if (this.journal === null) return Promise.reject(new Error('journal is not open'));
-    return this.journal.append(packr.pack(rec));
+    return this.journal.append(bytes);
   }
 
   /**

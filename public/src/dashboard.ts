@@ -4,6 +4,7 @@
 import { Topic, type EventPush, type RealmInfo, type TickPush } from '../../client/index.js';
 import { initAdmin } from './admin.js';
 import { initBackups } from './dashboard-backups.js';
+import { renderNodes, type HealthNodes } from './dashboard-nodes.js';
 import { connectPage } from './lib/connection.js';
 import { $, frameThrottle, h, setText } from './lib/dom.js';
 import { FlowGraph } from './lib/flow-graph.js';
@@ -244,7 +245,7 @@ setInterval(() => {
 }, 1000);
 
 // ---- health, version, uptime, routed events ----
-interface Health {
+interface Health extends HealthNodes {
   status?: string;
   uptimeMs?: number;
   connections?: number;
@@ -289,6 +290,7 @@ function renderHealth(): void {
     setText($('#kpi-health-sub'), 'no connection to the server');
     return;
   }
+  renderNodes(health);
   if (health === null) return;
   const ok = health.status === 'ok';
   setText(kh, ok ? 'OK' : (health.status ?? 'unknown'));
