@@ -51,7 +51,7 @@ const ids = async (engine: Engine, realm: string): Promise<string[]> => (await e
 
 const dirs: string[] = [];
 afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 })));
 });
 
 // Pairs of event types with equal 32-bit routing ids (fnv1a), found by brute force over
@@ -617,6 +617,8 @@ describe('control loop', () => {
     expect(second.recovery).toMatchObject({ snapshotTick: lastTick, realmsRestored: 1, hashesChecked: 1, hashMismatches: 0 });
     expect(await ids(second, 'p')).toEqual(['e']);
     await untilTick(second, 'p ticking again', () => second.get('p').localTick > before);
+    // Stopped before the directory is removed: its final snapshot goes there.
+    await second.stop();
   });
 
   it('stops even when the final snapshot cannot be written, and says so', async () => {
