@@ -7,7 +7,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { ErrorCode, TickverseError, isTickverseError, type ErrorCode as Code } from '../protocol/errors.js';
 import type { RealmInfo } from '../protocol/realm.js';
-import { WIRE_VERSION, type HelloPush } from '../protocol/wire.js';
+import { helloFor } from './hello.js';
 import { bearer, originAllowed, tokenMatches } from './auth.js';
 import { encode } from './codec.js';
 import { newConn, type Conn } from './connection.js';
@@ -234,29 +234,7 @@ export function mountSse(app: TemplatedApp, ctx: GatewayContext): void {
       const wasResumed = resumed !== null && conn.player === resumed;
       sock.identify(token, hub.log(conn.session));
       const again = ctx.players.stillThere(rejoin, opts.maxJoins);
-      const hello: HelloPush = {
-        op: 'hello',
-        v: WIRE_VERSION,
-        server: 'tickverse',
-        session: conn.session,
-        authed: conn.authed,
-        ...(conn.game !== null ? { game: conn.game } : {}),
-        resume: token,
-        resumed: wasResumed,
-        rejoined: again.map((r) => r.realmId),
-        reconnectGraceMs: opts.reconnectGraceMs,
-        readNeedsToken: opts.readNeedsToken,
-        limits: {
-          maxPayloadBytes: opts.maxPayloadBytes,
-          ratePerSec: opts.ratePerSec,
-          rateBurst: opts.rateBurst,
-          maxDepth: opts.maxDepth,
-          maxItems: opts.maxItems,
-          maxJoins: opts.maxJoins,
-          maxTopics: opts.maxTopics,
-          idleTimeoutMs: opts.idleTimeoutMs,
-        },
-      };
+      const hello = helloFor(opts, conn, token, wasResumed, again.map((r) => r.realmId));
       flow.send(conn, encode(hello), true);
       // Topics its closed stream followed carry on here (as its realms are rejoined).
       const inherited = bury(conn.session);

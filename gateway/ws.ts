@@ -2,7 +2,8 @@
 // limits (rate, payload, nesting, bad-frame streaks), screen → run → exactly one reply.
 import type { HttpRequest, HttpResponse, WebSocket, WebSocketBehavior, us_socket_context_t } from 'uWebSockets.js';
 import { ErrorCode, type ErrorCode as Code } from '../protocol/errors.js';
-import { CloseCode, WIRE_VERSION, type HelloPush, type ReplyError, type ReplyOk, type RequestId } from '../protocol/wire.js';
+import { CloseCode, type ReplyError, type ReplyOk, type RequestId } from '../protocol/wire.js';
+import { helloFor } from './hello.js';
 import { bearer, originAllowed, tokenMatches } from './auth.js';
 import { newConn, type Conn, type ConnData } from './connection.js';
 import { toWireError, type GatewayContext } from './context.js';
@@ -154,29 +155,7 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
       // Realms the player's last connection had joined, still there: pictures follow the hello.
       const rejoin = ctx.players.stillThere(realms, opts.maxJoins);
       const rejoined = rejoin.map((r) => r.realmId);
-      const hello: HelloPush = {
-        op: 'hello',
-        v: WIRE_VERSION,
-        server: 'tickverse',
-        session: conn.session,
-        authed: conn.authed,
-        ...(conn.game !== null ? { game: conn.game } : {}),
-        resume: token,
-        resumed: wasResumed,
-        rejoined,
-        reconnectGraceMs: opts.reconnectGraceMs,
-        readNeedsToken: opts.readNeedsToken,
-        limits: {
-          maxPayloadBytes: opts.maxPayloadBytes,
-          ratePerSec: opts.ratePerSec,
-          rateBurst: opts.rateBurst,
-          maxDepth: opts.maxDepth,
-          maxItems: opts.maxItems,
-          maxJoins: opts.maxJoins,
-          maxTopics: opts.maxTopics,
-          idleTimeoutMs: opts.idleTimeoutMs,
-        },
-      };
+      const hello = helloFor(opts, conn, token, wasResumed, rejoined);
       flow.send(conn, encode(hello), true);
       for (const r of rejoin) ctx.streams.join(conn, r.realmId, r.cellSize);
     },

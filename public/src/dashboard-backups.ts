@@ -6,20 +6,11 @@ import type { BackupCreated, BackupInfo, BackupRestored } from '../../client/ind
 import type { PageConnection } from './lib/connection.js';
 import { $, h } from './lib/dom.js';
 import { clockTime, fmtBytes, fmtInt } from './lib/format.js';
+import { HttpError, adminCall } from './lib/admin-http.js';
 
 const ARM_MS = 4000;
 const POLL_MS = 15_000;
 
-/** A refusal from the server: its code and message, or a failure to reach it. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Why an action did not happen, in words (never an empty string). */
 function explain(e: unknown, action: 'list' | 'create' | 'restore' | 'delete'): string {
@@ -62,18 +53,7 @@ export function initBackups(conn: PageConnection): void {
   const call = async <T>(method: 'GET' | 'POST' | 'DELETE', path: string): Promise<T> => {
     const token = admin.token;
     if (token === null) throw new Error('Enter the admin token first (Admin → Token).');
-    let res: Response;
-    try {
-      res = await fetch(path, { method, cache: 'no-store', headers: { authorization: `Bearer ${token}` } });
-    } catch {
-      throw new HttpError(0, 'NETWORK', 'network error');
-    }
-    const json = (await res.json().catch(() => null)) as unknown;
-    if (!res.ok) {
-      const err = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-      throw new HttpError(res.status, typeof err?.code === 'string' ? err.code : `HTTP ${res.status}`, typeof err?.message === 'string' ? err.message : res.statusText);
-    }
-    return json as T;
+    return adminCall<T>(token, method, path);
   };
 
   const emptyRow = (text: string): HTMLTableRowElement => h('tr', { class: 'empty-row' }, h('td', { class: 'empty', colspan: 5 }, text));

@@ -5,6 +5,7 @@
 import { $, setText } from './lib/dom.js';
 import { fmtInt } from './lib/format.js';
 import { renderChecks, renderEntities, renderEvents, renderOperations, renderRealms, type TickView } from './timeline-render.js';
+import { HttpError, adminCall } from './lib/admin-http.js';
 
 /** As in lib/connection.ts: the token entered on any admin page of this tab. */
 const TOKEN_KEY = 'tickverse.adminToken';
@@ -18,15 +19,6 @@ interface TimelineSummary {
   journalHashes: boolean;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const slider = $<HTMLInputElement>('#tt-slider');
 const back = $<HTMLButtonElement>('#tt-back');
@@ -52,18 +44,7 @@ function readToken(): string | null {
 
 async function call<T>(path: string): Promise<T> {
   if (token === null) throw new HttpError(401, 'UNAUTHORIZED', 'enter the admin token first');
-  let res: Response;
-  try {
-    res = await fetch(path, { cache: 'no-store', headers: { authorization: `Bearer ${token}` } });
-  } catch {
-    throw new HttpError(0, 'NETWORK', 'the server could not be reached');
-  }
-  const body = (await res.json().catch(() => null)) as unknown;
-  if (!res.ok) {
-    const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-    throw new HttpError(res.status, typeof err?.code === 'string' ? err.code : `HTTP ${res.status}`, typeof err?.message === 'string' ? err.message : res.statusText);
-  }
-  return body as T;
+  return adminCall<T>(token, 'GET', path);
 }
 
 function explain(e: unknown): string {
