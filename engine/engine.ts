@@ -2,12 +2,13 @@
 // realms, router, supervisor, durability, control loop — docs/engine.md), nothing more.
 import { EventEmitter } from 'node:events';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
-import { EXTERNAL_SOURCE, FrameHeader, FrameKind, TargetKind } from '../protocol/frames.js';
+import { FrameHeader, FrameKind } from '../protocol/frames.js';
 import { decode } from '../protocol/codec.js';
 import { toSelector } from '../protocol/stat7.js';
 import type { RealmInfo, RealmRegistration } from '../protocol/realm.js';
-import { buildFrame } from './barrier-queue.js';
 import { ControlLoop } from './control-loop.js';
+import { externalEventFrame } from './external-event.js';
+import { engineStats } from './engine-stats.js';
 import { Durability, type Operations } from './durability.js';
 import { Names } from './names.js';
 import { Reports } from './reports.js';
@@ -15,7 +16,7 @@ import { resolveOptions, type ResolvedOptions } from './options.js';
 import type { SnapshotRealm } from './persist/records.js';
 import { Realms } from './realms.js';
 import { KindReloader } from './reload.js';
-import { isEventType, validateRegistration, type ValidRegistration } from './registration.js';
+import { validateRegistration, type ValidRegistration } from './registration.js';
 import type { RealmRecord } from './registry.js';
 import { Router, type RouteSink } from './router.js';
 import { Remote, type RemotePeer } from './remote.js';
@@ -284,26 +285,10 @@ export class Engine {
   /** Injects an event from outside the realms; it is routed when the current control tick closes. */
   publish(req: PublishRequest): PublishReceipt {
     this.requireRunning();
-    if (typeof req !== 'object' || req === null) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'publish needs an object {type, data?, to? | selector?}');
-    if (!isEventType(req.type)) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, `event type must be 1-64 [A-Za-z0-9_.:/-]; received ${JSON.stringify(req.type)}`);
-    if (req.to !== undefined && req.selector !== undefined) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'publish takes `to` or `selector`, not both');
-    let flags: number;
-    let target: number;
-    const typeHash = this.names.type(req.type);
-    if (req.to !== undefined) {
-      flags = TargetKind.UNICAST;
-      target = this.realms.registry.require(req.to).slot;
-    } else if (req.selector !== undefined) {
-      flags = TargetKind.SELECTOR;
-      target = this.names.selector(toSelector(req.selector));
-    } else {
-      flags = TargetKind.BROADCAST;
-      target = typeHash;
-    }
-    const payload = this.io.encodeBounded(FrameKind.EVENT, { type: req.type, data: req.data ?? null }, this.options.maxPayloadBytes);
-    const seq = ++this.externalSeq;
     const tick = this.loop.round;
-    const frame = buildFrame({ kind: FrameKind.EVENT, flags, shard: 0, source: EXTERNAL_SOURCE, target, seq, tick, aux: 0 }, payload);
+    // The sequence is taken only once the request passed its checks.
+    const frame = externalEventFrame(req, this.names, this.realms.registry, this.io, this.options.maxPayloadBytes, this.externalSeq + 1, tick);
+    const seq = ++this.externalSeq;
     this.router.add(frame, 0, frame.length);
     return { controlTick: tick, seq, durable: this.durability.journal({ t: 'pub', tick, frame }) };
   }
@@ -396,29 +381,9 @@ export class Engine {
   }
 
   stats(): EngineStats {
-    const store = this.durability.store;
-    const last = this.durability.lastSnapshot;
-    const snapAt = store?.lastSnapshotAt ?? last?.createdAt ?? 0;
-    const snapTick = last?.controlTick ?? store?.lastSnapshotTick ?? -1;
-    const s = this.supervisor;
-    return {
-      controlTick: this.controlTick,
-      realms: this.realms.registry.size,
-      shards: this.options.shards,
-      shardsAlive: this.io.pool.aliveCount,
-      uptimeMs: this.started === 0 ? 0 : Date.now() - this.started,
-      last: this.history[this.history.length - 1] ?? null,
-      realmsByState: this.realms.countByState(),
-      eventsRouted: this.loop.totalRouted,
-      eventsUndeliverable: this.reports.undeliverable,
-      transfersBounced: this.reports.bounced,
-      barrierViolations: this.loop.barrierViolations,
-      shardRestarts: s.restarts,
-      shardFailures: s.failures,
-      shardStalls: s.stalls,
-      lastSnapshot: snapTick < 0 ? null : { controlTick: snapTick, ageMs: Date.now() - snapAt },
-      recovery: this.durability.recovery,
-    };
+    const { durability, supervisor, realms, io, loop, reports } = this;
+    const last = this.history[this.history.length - 1] ?? null;
+    return engineStats({ durability, supervisor, realms, io, loop, reports, shards: this.options.shards, started: this.started, last, controlTick: this.controlTick });
   }
 
   /** Fault injection for operators and tests: terminates a shard's thread now, mid-tick; it is replaced as if it had crashed. */
