@@ -1,0 +1,165 @@
+// The processes of the cluster bench: a real nats-server with JetStream on a random loopback
+// port (own store directory) and engine node processes (`node dist/gateway/cli.js`, what
+// `npm start` runs) on port 0; plus CPU time of a process from /proc. Copied in spirit from
+// tests/nats-helpers.ts and tests/cluster-helpers.ts (bench does not import from tests/).
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const TOKEN = 'bench-cluster-token-0123456789';
+export const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+const cli = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
+// From dist/bench/cluster/ the fixture is in the source tree (tsc does not copy .mjs files).
+const probeKind = new URL('../../../bench/fixtures/cluster-probe-kind.mjs', import.meta.url).href;
+
+export const natsAvailable = spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status === 0;
+
+export interface Proc {
+  readonly proc: ChildProcess;
+  readonly pid: number;
+}
+
+const live = new Set<ChildProcess>();
+/** Kills every process still running (SIGKILL): on exit and after each scenario. */
+export function killAll(): void {
+  for (const p of live) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  live.clear();
+}
+process.once('exit', killAll);
+
+function track(p: ChildProcess): number {
+  live.add(p);
+  p.once('exit', () => live.delete(p));
+  return p.pid ?? 0;
+}
+
+export interface Nats extends Proc {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export async function startNats(): Promise<Nats> {
+  const dir = mkdtempSync(join(tmpdir(), 'tv-bench-nats-'));
+  const p = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', '-1', '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const pid = track(p);
+  const port = await new Promise<number>((resolve, reject) => {
+    let log = '';
+    const onData = (b: Buffer): void => {
+      log += b.toString();
+      const m = /Listening for client connections on [^:]+:(\d+)/.exec(log);
+      if (m !== null && /Server is ready/.test(log)) {
+        p.stderr!.off('data', onData);
+        resolve(Number(m[1]));
+      }
+    };
+    p.stderr!.on('data', onData);
+    p.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${log}`)));
+  });
+  p.stderr!.resume();
+  return {
+    proc: p,
+    pid,
+    url: `nats://127.0.0.1:${port}`,
+    async stop() {
+      await kill(p);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface EngineNode extends Proc {
+  readonly id: string;
+  readonly url: string;
+  readonly log: string[];
+}
+
+/** The engine settings of every run: realtime, 50 Hz, a control tick per local tick (20 ms), one shard. */
+export const ENGINE_ENV = { TICKVERSE_MODE: 'realtime', TICKVERSE_TICK_HZ: '50', TICKVERSE_TICKS_PER_CONTROL: '1', TICKVERSE_SHARDS: '1' };
+
+/** An engine node; `natsUrl` null = a single node without NATS (no data directory either). */
+export async function startNode(natsUrl: string | null, id: string, env: NodeJS.ProcessEnv = {}): Promise<EngineNode> {
+  const p = spawn(process.execPath, [cli], {
+    env: {
+      ...process.env,
+      ...(natsUrl === null ? { TICKVERSE_DATA_DIR: 'none' } : { TICKVERSE_NATS_URL: natsUrl, TICKVERSE_NODE_ID: id }),
+      TICKVERSE_PORT: '0',
+      TICKVERSE_HOST: '127.0.0.1',
+      TICKVERSE_TOKEN: TOKEN,
+      TICKVERSE_DEMO: '0',
+      TICKVERSE_LOG_FORMAT: 'json',
+      TICKVERSE_KINDS: probeKind,
+      ...ENGINE_ENV,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = track(p);
+  const log: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    p.stdout!.on('data', (b: Buffer) => {
+      buf += b.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (log.length < 200) log.push(line);
+        if (line.includes('tickverse is up')) resolve((JSON.parse(line) as { url: string }).url.replace('localhost', '127.0.0.1').replace(/\/$/, ''));
+      }
+    });
+    p.stderr!.on('data', (b: Buffer) => log.length < 200 && log.push(b.toString()));
+    p.once('exit', (code) => reject(new Error(`node ${id} exited (${code}): ${log.join('\n')}`)));
+  });
+  return { proc: p, pid, id, url, log };
+}
+
+export function kill(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((r) => {
+    p.once('exit', () => r());
+    p.kill('SIGKILL');
+  });
+}
+
+export const alive = (p: Proc): boolean => p.proc.exitCode === null && p.proc.signalCode === null;
+
+let clkTck = 0;
+/** CPU time (user + system, every thread) of process `pid` so far, ms; null when it is gone or off Linux. */
+export function procCpuMs(pid: number): number | null {
+  try {
+    if (clkTck === 0) clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime is [11], stime [12].
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / clkTck;
+  } catch {
+    return null;
+  }
+}
+
+/** Polls `check` every `everyMs` until it holds; throws naming `what` after `ms`. */
+export async function until<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 20_000, everyMs = 10): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== null && v !== false) return v;
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function http(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
+  const r = await fetch(url, init);
+  const text = await r.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: r.status, body };
+}
+
+export const post = (url: string, body: unknown): Promise<{ status: number; body: unknown }> => http(url, { method: 'POST', headers: auth, body: JSON.stringify(body) });
