@@ -33,7 +33,8 @@ function measure(v: unknown, depth = 0): { depth: number; items: number } {
   return { depth, items: 1 };
 }
 
-const json = fc.jsonValue({ maxDepth: 6 });
+// No "__proto__" keys: the decoder drops them on purpose (prototype pollution), so they cannot round-trip.
+const json = fc.jsonValue({ maxDepth: 6 }).filter((v) => !JSON.stringify(v).includes('"__proto__"'));
 const enc = new TextEncoder();
 
 describe('JSON text frames', () => {
