@@ -44,10 +44,18 @@ describe.skipIf(natsServerPath === null)('scale-out: failover', () => {
       }
     };
     for (let i = 0; i < N / 2; i++) await send(i);
-    await new Promise((r) => setTimeout(r, 400)); // a cluster snapshot lands
+    const nc = await connect({ servers: nats.url });
+    // A cluster snapshot that includes inputs lands for each realm (then the rest come after it).
+    const snaps = await new Kvm(nc).open('tickverse-snapshots');
+    await until('a cluster snapshot with inputs in it', async () => {
+      for (const id of victimRealms) {
+        const e = await snaps.get(id);
+        if (e === null || e.operation !== 'PUT' || decode<{ journalSeq: number }>(e.value).journalSeq === 0) return false;
+      }
+      return true;
+    }, 10_000);
 
     // Every revision of the directory, for the epochs.
-    const nc = await connect({ servers: nats.url });
     const dir = await new Kvm(nc).open('tickverse-directory');
     const history: { key: string; rec: OwnerRecord }[] = [];
     const watch = await dir.watch({ key: '>' });
