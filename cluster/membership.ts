@@ -44,6 +44,11 @@ export class Membership {
     this.timers.push(setInterval(() => this.check(), Math.max(20, Math.floor(this.leaseMs / 10))));
   }
 
+  /** Renews now, so a changed record (the gateway's url once it listens) is seen without waiting a beat. */
+  announce(): Promise<void> {
+    return this.renew();
+  }
+
   /** Nodes heard from within a lease, this one included unless fenced; sorted by id. */
   alive(): NodeRecord[] {
     const t = now();

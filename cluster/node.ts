@@ -92,6 +92,11 @@ export class ClusterNode {
     return node;
   }
 
+  /** Publishes this node's record now (call once the gateway listens: its url is in it). */
+  announce(): Promise<void> {
+    return this.membership.announce();
+  }
+
   /** Live nodes (this one included), by id. */
   nodes(): NodeRecord[] {
     return this.membership.alive();

@@ -86,6 +86,8 @@ export async function serveFromEnv(env: NodeJS.ProcessEnv = process.env, engineO
     await engine.stop();
     throw e;
   }
+  // The first announcement went out before the port was known: say where clients find us.
+  await cluster?.announce();
   log.info({ url: `http://localhost:${gateway.port}/`, ws: `ws://localhost:${gateway.port}/ws` }, 'tickverse is up');
   const gw = gateway;
   return {

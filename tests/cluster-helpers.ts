@@ -66,10 +66,11 @@ export async function health(n: NodeProc): Promise<Health> {
   return (await getJson(`${n.url}/api/health`)).body as Health;
 }
 
-/** Waits until every node sees all of them alive. */
+/** Waits until every node sees all of them alive, each at the address it listens on. */
 export async function untilMesh(nodes: NodeProc[]): Promise<void> {
+  const want = nodes.map((n) => `${n.id} ${n.url}`).sort().join();
   await until('every node sees every node', async () => {
-    for (const n of nodes) if ((await health(n)).nodes?.length !== nodes.length) return false;
+    for (const n of nodes) if (((await health(n)).nodes ?? []).map((m) => `${m.node} ${m.url}`).sort().join() !== want) return false;
     return true;
   }, 20_000);
 }
