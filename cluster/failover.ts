@@ -2,14 +2,29 @@
 // the JetStream journal, and writes each realm's snapshot (with the journal sequence it
 // includes) every snapshotEveryMs. When a node's lease runs out, the live node placement picks
 // for each of its realms moves it to itself by compare-and-set (epoch + 1), adopts the last
-// snapshot and replays the journaled inputs after it: nothing acknowledged is lost.
+// snapshot and replays the journaled inputs after it: nothing acknowledged is lost. Snapshots
+// are written by compare-and-set on their KV revision: the adopter rewrites the one it read
+// first, so a stale owner's late write fails instead of overwriting the new owner's.
 import type { Engine } from '../engine/index.js';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import type { RealmRegistration } from '../protocol/realm.js';
 import type { Directory, DirEntry } from './directory.js';
 import type { Membership } from './membership.js';
 import { chooseNode, ownedCounts } from './placement.js';
-import type { ClusterStore } from './store.js';
+import type { RealmSnapshot, ClusterStore } from './store.js';
+import type { RemoteTransfer } from '../protocol/cluster.js';
+
+/** What a realm's snapshot carries besides its state (cluster/transfers.ts provides it). */
+export interface SnapshotExtras {
+  /** Read before the state is: what the state will hold. */
+  before(realmId: string): { landed: string[]; returned: ReadonlySet<string> };
+  /** Read after: the transfers out of the realm its state (`host`) no longer holds. */
+  outbox(realmId: string, host: Uint8Array, returned: ReadonlySet<string>): Promise<RemoteTransfer[]>;
+  /** A snapshot of the realm is stored: what it holds is durable now. */
+  written(realmId: string, snap: RealmSnapshot): void;
+  /** An adopted realm's in-flight transfers and landed ids. */
+  restore(realmId: string, snap: RealmSnapshot | null): void;
+}
 
 export interface FailoverLog {
   info(o: object, msg: string): void;
@@ -24,7 +39,15 @@ export class Failover {
   private readonly adopting = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private snapshotting = false;
+  /** Per realm: the KV revision of its stored snapshot (the next write is a compare-and-set on it). */
+  private readonly revisions = new Map<string, number>();
+  /** Per realm: the snapshot being written, and one queued behind it. */
+  private readonly writing = new Map<string, Promise<RealmSnapshot | null>>();
+  private readonly queued = new Map<string, Promise<RealmSnapshot | null>>();
+  extras: SnapshotExtras | null = null;
   adopted = 0;
+  /** Snapshot writes refused because another node had written the realm's snapshot since (a stale owner). */
+  fencedWrites = 0;
   /** Adoptions whose restored state did not hash to what the old owner recorded. */
   hashMismatches = 0;
 
@@ -64,7 +87,47 @@ export class Failover {
 
   forget(realmId: string): Promise<void> {
     this.applied.delete(realmId);
+    this.revisions.delete(realmId);
     return this.store.forget(realmId);
+  }
+
+  /** Writes a snapshot of an owned realm now (after the one being written, if any); resolves with what was stored, or null. */
+  snapshotRealm(realmId: string): Promise<RealmSnapshot | null> {
+    const q = this.queued.get(realmId);
+    if (q !== undefined) return q;
+    const prev = this.writing.get(realmId) ?? Promise.resolve(null);
+    const next = prev.then(() => {
+      this.queued.delete(realmId);
+      const run = this.writeSnapshot(realmId).catch((err: unknown) => {
+        this.log.warn({ realm: realmId, error: (err as Error).message }, 'cluster snapshot failed');
+        return null;
+      });
+      this.writing.set(realmId, run);
+      return run;
+    });
+    this.queued.set(realmId, next);
+    return next;
+  }
+
+  private async writeSnapshot(realmId: string): Promise<RealmSnapshot | null> {
+    const e = this.directory.get(realmId);
+    if (e === undefined || e.rec.owner !== this.node || this.membership.isFenced) return null;
+    if (this.engine.list().find((r) => r.realmId === realmId)?.state !== 'running') return null;
+    // Read before the query: every input given to the engine (and every transfer routed in) before it is in the snapshot.
+    const journalSeq = this.applied.get(realmId) ?? 0;
+    const pre = this.extras?.before(realmId) ?? { landed: [], returned: new Set<string>() };
+    const { host, hash } = await this.engine.exportRealm(realmId);
+    const outbox = (await this.extras?.outbox(realmId, host, pre.returned)) ?? [];
+    const snap: RealmSnapshot = { epoch: e.rec.epoch, journalSeq, host, hash, outbox, landed: pre.landed };
+    const rev = await this.store.putSnapshot(realmId, snap, this.revisions.get(realmId) ?? 0);
+    if (rev === null) {
+      this.fencedWrites++;
+      this.log.warn({ realm: realmId, epoch: e.rec.epoch }, 'cluster snapshot refused: another node wrote this realm since (this node is a stale owner)');
+      return null;
+    }
+    this.revisions.set(realmId, rev);
+    this.extras?.written(realmId, snap);
+    return snap;
   }
 
   private ownEntry(realmId: string): DirEntry {
@@ -80,18 +143,7 @@ export class Failover {
     if (this.snapshotting || this.membership.isFenced) return;
     this.snapshotting = true;
     try {
-      for (const r of this.engine.list()) {
-        const e = this.directory.get(r.realmId);
-        if (e === undefined || e.rec.owner !== this.node || r.state !== 'running') continue;
-        // Read before the query: every input given to the engine before it is in the snapshot.
-        const journalSeq = this.applied.get(r.realmId) ?? 0;
-        try {
-          const { host, hash } = await this.engine.exportRealm(r.realmId);
-          await this.store.putSnapshot(r.realmId, { epoch: e.rec.epoch, journalSeq, host, hash });
-        } catch (err) {
-          this.log.warn({ realm: r.realmId, error: (err as Error).message }, 'cluster snapshot failed');
-        }
-      }
+      for (const r of this.engine.list()) await this.snapshotRealm(r.realmId);
     } finally {
       this.snapshotting = false;
     }
@@ -111,14 +163,31 @@ export class Failover {
     }
   }
 
+  /** The realm's last snapshot, rewritten at once under this node's name: a late write from the old owner fails from here on. */
+  private async claimSnapshot(realmId: string): Promise<{ snap: RealmSnapshot; revision: number } | null> {
+    for (;;) {
+      const stored = await this.store.snapshot(realmId);
+      if (stored === null) {
+        this.revisions.delete(realmId);
+        return null;
+      }
+      const rev = await this.store.putSnapshot(realmId, stored.snap, stored.revision);
+      if (rev === null) continue; // it moved on between the read and the write: read the newer one
+      this.revisions.set(realmId, rev);
+      return { snap: stored.snap, revision: rev };
+    }
+  }
+
   private async adopt(realmId: string, from: DirEntry): Promise<void> {
     const started = performance.now();
     const won = await this.directory.takeOver(realmId, from, this.node);
     if (won === null) return; // another node moved it first
     const reg = won.rec.registration as unknown as RealmRegistration;
     try {
-      const snap = await this.store.snapshot(realmId);
+      const stored = await this.claimSnapshot(realmId);
+      const snap = stored?.snap ?? null;
       if (this.engine.list().some((r) => r.realmId === realmId)) await this.engine.unregister(realmId);
+      this.extras?.restore(realmId, snap);
       const restored = snap === null ? null : await this.engine.adopt(reg, snap.host, snap.hash);
       if (snap === null) await this.engine.register(reg);
       if (restored !== null && !restored.hashMatches) this.hashMismatches++;

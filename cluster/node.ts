@@ -6,7 +6,7 @@ import { connect, type NatsConnection, type Subscription } from '@nats-io/transp
 import type { Engine } from '../engine/index.js';
 import type { Remote } from '../engine/remote.js';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
-import type { NodeRecord } from '../protocol/cluster.js';
+import type { ClusterStats, NodeRecord } from '../protocol/cluster.js';
 import type { RealmInfo, RealmRegistration } from '../protocol/realm.js';
 import { decode, encode } from '../protocol/codec.js';
 import { Bridge } from './bridge.js';
@@ -16,6 +16,7 @@ import { Membership } from './membership.js';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.js';
 import { chooseNode, ownedCounts } from './placement.js';
 import { Failover } from './failover.js';
+import { Transfers } from './transfers.js';
 import { ClusterStore } from './store.js';
 
 type Rpc = { op: 'register'; reg: RealmRegistration } | { op: 'unregister'; realm: string };
@@ -30,6 +31,7 @@ export class ClusterNode {
   private readonly onTick = (): void => {
     this.bridge.flush(this.engine.controlTick);
     this.bridge.deliver(this.remote);
+    this.transfers.afterTick();
   };
   private stopped = false;
   /** False while the NATS client is reconnecting: forwarded requests fail at once rather than wait. */
@@ -45,6 +47,7 @@ export class ClusterNode {
     readonly directory: Directory,
     readonly bridge: Bridge,
     readonly failover: Failover,
+    readonly transfers: Transfers,
   ) {}
 
   get id(): string {
@@ -66,7 +69,9 @@ export class ClusterNode {
     const bridge = new Bridge(nc, opts.prefix, opts.nodeId, (realmId) => directory.get(realmId)?.rec.epoch ?? 0);
     const store = await ClusterStore.open(nc, opts.prefix);
     const failover = new Failover(engine, opts.nodeId, directory, membership, store, opts.snapshotEveryMs, opts.leaseMs, engine.options.logger);
-    const node = new ClusterNode(engine, opts, nc, membership, directory, bridge, failover);
+    const transfers: Transfers = new Transfers(nc, opts.prefix, opts.nodeId, engine, directory, membership, failover, (): Remote => node.remote);
+    failover.extras = transfers;
+    const node: ClusterNode = new ClusterNode(engine, opts, nc, membership, directory, bridge, failover, transfers);
     self = node;
     node.remote = engine.attachRemote({
       unicast: (to, ev) => {
@@ -76,12 +81,14 @@ export class ClusterNode {
       fanout: (ev) => {
         for (const n of membership.alive()) if (n.node !== opts.nodeId) bridge.queue(n.node, ev);
       },
+      transfer: (t, bounced) => transfers.take(t, bounced),
       epochOf: (realmId) => {
         const e = directory.get(realmId);
         return e !== undefined && e.rec.owner === opts.nodeId ? e.rec.epoch : 0;
       },
     });
     bridge.start();
+    transfers.start();
     await directory.start();
     await membership.start();
     node.rpc = nc.subscribe(`${opts.prefix}.rpc.${opts.nodeId}`, { callback: (err, msg) => (err === null ? void node.answer(msg.data).then((r) => msg.respond(encode(r))) : undefined) });
@@ -95,6 +102,11 @@ export class ClusterNode {
   /** Publishes this node's record now (call once the gateway listens: its url is in it). */
   announce(): Promise<void> {
     return this.membership.announce();
+  }
+
+  stats(): ClusterStats {
+    const f = this.failover;
+    return { adopted: f.adopted, hashMismatches: f.hashMismatches, fencedWrites: f.fencedWrites, transfers: { ...this.transfers.counters, inFlight: this.transfers.inFlight } };
   }
 
   /** Live nodes (this one included), by id. */
@@ -136,6 +148,7 @@ export class ClusterNode {
     this.stopped = true;
     this.engine.off('controlTick', this.onTick);
     this.failover.stop();
+    this.transfers.stop();
     this.rpc?.unsubscribe();
     this.bridge.stop();
     this.directory.stop();

@@ -2,10 +2,10 @@
 // (docs/scale-out.md § Failover): a JetStream stream of inputs, one subject per realm, and a KV
 // bucket with each realm's latest snapshot and the last stream sequence that snapshot includes.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { decode, encode } from '../protocol/codec.js';
-import { realmKey } from '../protocol/cluster.js';
+import { realmKey, type RemoteTransfer } from '../protocol/cluster.js';
 
 export interface JournaledInput {
   player: string;
@@ -21,6 +21,16 @@ export interface RealmSnapshot {
   /** The shard's snapshot envelope (engine.exportRealm) and the state hash it had. */
   host: Uint8Array;
   hash: number;
+  /** Transfers out of the realm that its state no longer holds and no destination has confirmed (docs/scale-out.md § Transfers). */
+  outbox?: RemoteTransfer[];
+  /** Ids of the latest transfers that landed in it (the state holds them): a retry of one is answered, not applied again. */
+  landed?: string[];
+}
+
+/** A stored snapshot and the KV revision it is at: the next write must name it. */
+export interface StoredSnapshot {
+  snap: RealmSnapshot;
+  revision: number;
 }
 
 export class ClusterStore {
@@ -69,13 +79,23 @@ export class ClusterStore {
     }
   }
 
-  async putSnapshot(realmId: string, s: RealmSnapshot): Promise<void> {
-    await this.snaps.put(realmKey(realmId), encode(s));
+  /**
+   * Writes a snapshot over the one at `revision` (0: there is none yet); resolves with the new
+   * revision, or null when the stored one moved on (another node wrote there: this writer is fenced).
+   */
+  async putSnapshot(realmId: string, s: RealmSnapshot, revision: number): Promise<number | null> {
+    const key = realmKey(realmId);
+    try {
+      return revision === 0 ? await this.snaps.create(key, encode(s)) : await this.snaps.update(key, encode(s), revision);
+    } catch (e) {
+      if (e instanceof JetStreamApiError && (e.code === JetStreamApiCodes.StreamWrongLastSequence || e.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)) return null;
+      throw e;
+    }
   }
 
-  async snapshot(realmId: string): Promise<RealmSnapshot | null> {
+  async snapshot(realmId: string): Promise<StoredSnapshot | null> {
     const e = await this.snaps.get(realmKey(realmId));
-    return e === null || e.operation !== 'PUT' ? null : decode<RealmSnapshot>(e.value);
+    return e === null || e.operation !== 'PUT' ? null : { snap: decode<RealmSnapshot>(e.value), revision: e.revision };
   }
 
   async forget(realmId: string): Promise<void> {

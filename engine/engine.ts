@@ -97,6 +97,7 @@ export class Engine {
     this.supervisor = new Supervisor(o, this.io, this.realms, this.router, this.durability, () => this.state === 'running');
     const sink: RouteSink = {
       deliver: (shard, src, offset, length, kind, flags, target, aux) => this.io.deliver(shard, src, offset, length, kind, flags, target, aux),
+      away: (frame, dest, bounced) => this.remote?.transferOut(frame, dest, bounced) === true,
       undeliverable: (frame, reason, tick) => void (this.remote?.unicast(frame) === true || this.reports.lost(frame, reason, tick)),
     };
     const observed: RouteSink = { ...sink, routed: (frame, targets, tick) => this.reports.routed(frame, targets, tick) };
@@ -340,7 +341,8 @@ export class Engine {
   transfer(entityId: string, fromRealm: string, toRealm: string): void {
     this.requireRunning();
     const from = this.realms.registry.require(fromRealm);
-    this.realms.registry.require(toRealm);
+    // Another node's realm (scale-out) is addressed like a local one.
+    if (this.remote?.isRemote(toRealm) !== true) this.realms.registry.require(toRealm);
     if (typeof entityId !== 'string' || entityId.length === 0) throw new TickverseError(ErrorCode.INVALID_ARGUMENT, 'entityId must be a non-empty string');
     this.io.command(from.shard, FrameKind.TRANSFER_OUT, from.slot, { entity: entityId, to: toRealm });
   }

@@ -6,8 +6,9 @@
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { EXTERNAL_SOURCE, FrameHeader, FrameKind, TargetKind } from '../protocol/frames.js';
 import { buildFrame } from './barrier-queue.js';
-import { encodeBody } from '../protocol/codec.js';
-import type { RemoteEvent } from '../protocol/cluster.js';
+import { decodeBody, encodeBody } from '../protocol/codec.js';
+import type { RemoteEvent, TransferOut } from '../protocol/cluster.js';
+import { TransferFlag } from '../protocol/shard-messages.js';
 import { toSelector } from '../protocol/stat7.js';
 import type { Names } from './names.js';
 import type { Realms } from './realms.js';
@@ -26,6 +27,8 @@ export interface RemotePeer {
   fanout(ev: RemoteEvent): void;
   /** The epoch under which this node owns `realmId` (0: not owned here). */
   epochOf(realmId: string): number;
+  /** An entity routed to a realm another node owns; `bounced`: one that came from there and could not land here. True when taken. */
+  transfer(t: TransferOut, bounced: boolean): boolean;
 }
 
 export class Remote {
@@ -83,6 +86,29 @@ export class Remote {
     if (v.getUint32(FrameHeader.AUX, true) === INJECTED_ORDER) return;
     // The router calls this for broadcast and selector frames only.
     this.peer.fanout(this.toRemote(frame, v, frame[FrameHeader.FLAGS] as TargetKind));
+  }
+
+  /** A routed transfer whose destination `dest` is another node's realm (a stub): handed to the peer. */
+  transferOut(frame: Uint8Array, dest: number, bounced: boolean): boolean {
+    const to = this.realms.remoteStubs.get(dest);
+    if (to === undefined) return false;
+    const v = view(frame);
+    const p = decodeBody(FrameKind.TRANSFER, frame.subarray(FrameHeader.SIZE));
+    const source = v.getUint32(FrameHeader.SOURCE, true);
+    const from = this.realms.registry.bySlotId(source)?.reg.realmId ?? this.realms.remoteStubs.get(source);
+    if (from === undefined) return false;
+    return this.peer.transfer({ from, to, entityId: p.id, entity: p.entity, tick: v.getUint32(FrameHeader.TICK, true) }, bounced);
+  }
+
+  /** An entity for realm `to` here, from realm `from` (another node's, or `to` itself when it comes back): routed when the current control tick closes. False: `to` is not here. */
+  transferIn(from: string, to: string, entityId: string, entity: unknown): boolean {
+    const rec = this.realms.registry.find(to);
+    if (rec === undefined) return false;
+    const source = this.stubSlot(from);
+    const body = encodeBody(FrameKind.TRANSFER, { id: entityId, entity, from: source });
+    const frame = buildFrame({ kind: FrameKind.TRANSFER, flags: TransferFlag.ARRIVE, shard: 0, source, target: rec.slot, seq: 0, tick: 0, aux: INJECTED_ORDER }, body);
+    this.router.add(frame, 0, frame.length, INJECTED_ORDER);
+    return true;
   }
 
   private toRemote(frame: Uint8Array, v: DataView, via: TargetKind): RemoteEvent {

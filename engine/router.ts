@@ -25,6 +25,8 @@ export interface RouteSink {
   routed?(frame: Uint8Array, targets: readonly number[], controlTick: number): void;
   /** A broadcast or selector event after local delivery: other nodes route it to their realms. */
   fanout?(frame: Uint8Array, controlTick: number): void;
+  /** A transfer to `dest`, a realm another node owns: true when that node's side took it (docs/scale-out.md § Transfers). */
+  away?(frame: Uint8Array, dest: number, bounced: boolean): boolean;
   /** A unicast event or a transfer that could not go where it was sent. */
   undeliverable(frame: Uint8Array, reason: 'unknown-realm' | 'not-accepting' | 'bounced' | 'overloaded', controlTick: number): void;
 }
@@ -117,9 +119,12 @@ export class Router {
       }
       const dest = view.getUint32(at + FrameHeader.TARGET, true);
       const source = view.getUint32(at + FrameHeader.SOURCE, true);
+      const flag = view.getUint8(at + FrameHeader.FLAGS);
       // A bounced transfer went out and back: the source's snapshot already holds the entity.
-      if (view.getUint8(at + FrameHeader.FLAGS) !== TransferFlag.ARRIVE) continue;
+      if (flag === TransferFlag.BOUNCED) continue;
       if (only(source)) drop(source, frames.subarray(at, at + length));
+      // Handed to another node: that node's side holds it now.
+      if (flag === TransferFlag.AWAY) continue;
       const shard = this.table.shardOf(dest);
       if (only(dest) && shard >= 0) {
         sink.deliver(shard, frames, at, length, FrameKind.DELIVER_TRANSFER, view.getUint8(at + FrameHeader.FLAGS), dest, controlTick);
@@ -191,6 +196,10 @@ export class Router {
     let dest = view.getUint32(at + FrameHeader.TARGET, true);
     let shard = this.table.shardOf(dest);
     let flag: number = TransferFlag.ARRIVE;
+    if (shard < 0 && this.away(bytes, view, at, length, dest, false, sink)) {
+      r.transfers++;
+      return;
+    }
     if (shard < 0) {
       // Never in none: an entity whose destination cannot take it goes back to its source.
       sink.undeliverable(bytes.slice(at, at + length), 'bounced', controlTick);
@@ -198,6 +207,7 @@ export class Router {
       shard = this.table.shardOf(dest);
       flag = TransferFlag.BOUNCED;
       r.bounced++;
+      if (shard < 0 && this.away(bytes, view, at, length, dest, true, sink)) return;
     } else r.transfers++;
     // Resolved in place, so the catch-up log holds where the entity went.
     view.setUint8(at + FrameHeader.FLAGS, flag);
@@ -208,6 +218,14 @@ export class Router {
       return;
     }
     sink.deliver(shard, bytes, at, length, FrameKind.DELIVER_TRANSFER, flag, dest, controlTick);
+  }
+
+  /** A transfer whose `dest` is another node's realm, handed to that node's side and logged as AWAY. */
+  private away(bytes: Uint8Array, view: DataView, at: number, length: number, dest: number, bounced: boolean, sink: RouteSink): boolean {
+    if (sink.away === undefined || !sink.away(bytes.slice(at, at + length), dest, bounced)) return false;
+    view.setUint8(at + FrameHeader.FLAGS, TransferFlag.AWAY);
+    view.setUint32(at + FrameHeader.TARGET, dest, true);
+    return true;
   }
 }
 

@@ -59,7 +59,7 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
           lastSnapshot: s.lastSnapshot,
           recovery: s.recovery,
           // Scale-out: this node and every live node of the multiverse (docs/scale-out.md).
-          ...(opts.cluster !== null ? { node: opts.cluster.id, nodes: opts.cluster.nodes() } : {}),
+          ...(opts.cluster !== null ? { node: opts.cluster.id, nodes: opts.cluster.nodes(), cluster: opts.cluster.stats() } : {}),
         },
         ok ? '200 OK' : '503 Service Unavailable',
       );

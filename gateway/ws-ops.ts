@@ -37,9 +37,9 @@ export function checkInputAccess(conn: Conn, realm: RealmInfo, data: unknown): v
     throw new TickverseError(ErrorCode.FORBIDDEN, `this connection's token is for game "${conn.game}"; realm "${realm.realmId}" belongs to game "${realm.gameId}"`);
   }
   // Untrusted `data` decodes its maps to Map (codec.ts); JSON text frames give plain objects.
-  const emits = data instanceof Map ? data.has('emit') : typeof data === 'object' && data !== null && 'emit' in data;
-  if (realm.kind === 'relay' && emits) {
-    throw new TickverseError(ErrorCode.FORBIDDEN, `realm "${realm.realmId}" is a relay realm: emitting cross-realm events through it needs its game's token (from the register reply) or the admin token`);
+  const has = (k: string): boolean => (data instanceof Map ? data.has(k) : typeof data === 'object' && data !== null && k in data);
+  if (realm.kind === 'relay' && (has('emit') || has('transfer'))) {
+    throw new TickverseError(ErrorCode.FORBIDDEN, `realm "${realm.realmId}" is a relay realm: emitting cross-realm events or transferring entities through it needs its game's token (from the register reply) or the admin token`);
   }
 }
 

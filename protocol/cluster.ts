@@ -42,6 +42,28 @@ export interface RemoteEvent {
   payload: Uint8Array;
 }
 
+/** An entity leaving for another node's realm, as the engine hands it to the cluster side. */
+export interface TransferOut {
+  from: string;
+  to: string;
+  entityId: string;
+  /** What the source kind's exportEntity returned. */
+  entity: unknown;
+  /** The source realm's local tick when the entity left it (its snapshots from that tick on lack it). */
+  tick: number;
+}
+
+/** A transfer between nodes (docs/scale-out.md § Transfers): held by the source's owner until the destination's owner says it landed. */
+export interface RemoteTransfer extends TransferOut {
+  /** Unique in the multiverse: `<source realm>@<epoch>#<n>`; every retry carries the same id. */
+  id: string;
+  /** The source realm's epoch when it left. */
+  epoch: number;
+}
+
+/** The destination owner's answer: landed (durably, in its snapshot), refused (the entity goes back: as `entity` when the realm sent it back itself), or not here (ask the directory again). */
+export type TransferReply = { r: 'landed' } | { r: 'refused'; reason: string; entity?: unknown } | { r: 'elsewhere' };
+
 /** Every event one node sends another in one control tick, in routing order. */
 export interface EventBatch {
   node: string;
@@ -56,4 +78,15 @@ export function realmKey(realmId: string): string {
 
 export function realmIdOfKey(key: string): string {
   return key.replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** Counters of one node's part in the cluster protocols (/api/health `cluster`). */
+export interface ClusterStats {
+  /** Realms this node took over from dead nodes, and how many restored to another hash than recorded. */
+  adopted: number;
+  hashMismatches: number;
+  /** Snapshot writes refused because a newer owner had written (this node was stale). */
+  fencedWrites: number;
+  /** Entities across nodes: landed elsewhere from here, landed here, refused, sent again, repeats answered without applying. */
+  transfers: { sent: number; landed: number; refused: number; retries: number; duplicates: number; inFlight: number };
 }

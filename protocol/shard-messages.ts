@@ -66,8 +66,8 @@ export interface TransferPayload {
   from: number;
 }
 
-/** DELIVER_TRANSFER flags */
-export const TransferFlag = { ARRIVE: 0, BOUNCED: 1 } as const;
+/** DELIVER_TRANSFER flags; AWAY marks a routed transfer handed to another node (kept in the route log). */
+export const TransferFlag = { ARRIVE: 0, BOUNCED: 1, AWAY: 2 } as const;
 
 /** TRANSFER_OUT (main → worker, target = source slot): the engine API asks a realm to hand an entity over. */
 export interface TransferOutPayload {

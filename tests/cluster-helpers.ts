@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import type { ClusterStats } from '../protocol/cluster.js';
 import { TOKEN, getJson, until } from './gateway-helpers.js';
 
 const cli = fileURLToPath(new URL('../dist/gateway/cli.js', import.meta.url));
@@ -60,6 +61,7 @@ export interface Health {
   node: string;
   realms: number;
   nodes: { node: string; url: string; realms: number }[];
+  cluster: ClusterStats;
 }
 
 export async function health(n: NodeProc): Promise<Health> {

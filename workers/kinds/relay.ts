@@ -82,6 +82,11 @@ export default defineKind<RelayState>({
       else if (isRecord(e.selector)) ctx.emit({ type, data, selector: toSelector(e.selector) });
       else ctx.emit({ type, data });
     }
+    if (isRecord(d.transfer) && typeof d.transfer.id === 'string' && typeof d.transfer.to === 'string') {
+      const id = d.transfer.id;
+      // Leaves at the end of this control tick, into realm `to` (on any node of the multiverse).
+      if (s.entities[id] !== undefined && mayAct(s, player, id)) ctx.transfer(id, d.transfer.to);
+    }
     if (d.leave === true && s.shared !== true && s.owners !== undefined) {
       const gone = new Set<string>();
       for (const [id, owner] of Object.entries(s.owners)) if (owner === player) gone.add(id);
