@@ -6,7 +6,7 @@ export type FaultPoint =
   | 'transfer-left'
   /** Source: the transfer is stored in the source realm's snapshot; it has not been sent. */
   | 'transfer-stored'
-  /** Destination: the entity is in its realm; that is not stored yet. */
+  /** Destination: the entity is in its realm, whose snapshot is about to be written. */
   | 'transfer-routed'
   /** Destination: stored; the source has not been told. */
   | 'transfer-landed';

@@ -6,7 +6,7 @@ import { connect, type NatsConnection, type Subscription } from '@nats-io/transp
 import type { Engine } from '../engine/index.js';
 import type { Remote } from '../engine/remote.js';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
-import type { ClusterStats, NodeRecord } from '../protocol/cluster.js';
+import type { ClusterRealm, ClusterStats, NodeRecord } from '../protocol/cluster.js';
 import type { RealmInfo, RealmRegistration } from '../protocol/realm.js';
 import { decode, encode } from '../protocol/codec.js';
 import { Bridge } from './bridge.js';
@@ -19,7 +19,7 @@ import { Failover } from './failover.js';
 import { Transfers } from './transfers.js';
 import { ClusterStore } from './store.js';
 
-type Rpc = { op: 'register'; reg: RealmRegistration } | { op: 'unregister'; realm: string };
+type Rpc = { op: 'register'; reg: RealmRegistration } | { op: 'unregister'; realm: string } | { op: 'list' };
 type RpcReply = { ok: true; result: unknown } | { ok: false; code: string; message: string };
 
 /** How long a forwarded registration may take at its node (a realm boots in one control tick). */
@@ -107,6 +107,24 @@ export class ClusterNode {
   stats(): ClusterStats {
     const f = this.failover;
     return { adopted: f.adopted, hashMismatches: f.hashMismatches, fencedWrites: f.fencedWrites, transfers: { ...this.transfers.counters, inFlight: this.transfers.inFlight } };
+  }
+
+  /** Every realm of the multiverse, by node (this one first): asked of each owner; an owner that does not answer lists its realms from the directory as `unreachable`. */
+  async realms(): Promise<ClusterRealm[]> {
+    const owners = new Set<string>();
+    for (const [, e] of this.directory.entries()) if (e.rec.owner !== this.id) owners.add(e.rec.owner);
+    const lists = await Promise.all(
+      [...owners].sort().map(async (node): Promise<ClusterRealm[]> => {
+        try {
+          return ((await this.call(node, { op: 'list' })) as RealmInfo[]).map((r) => ({ ...r, node }));
+        } catch {
+          const out: ClusterRealm[] = [];
+          for (const [realmId, e] of this.directory.entries()) if (e.rec.owner === node) out.push({ realmId, gameId: String(e.rec.registration.game_id ?? ''), node, state: 'unreachable' });
+          return out;
+        }
+      }),
+    );
+    return [...this.engine.list().map((r) => ({ ...r, node: this.id })), ...lists.flat()];
   }
 
   /** Live nodes (this one included), by id. */
@@ -200,6 +218,7 @@ export class ClusterNode {
     try {
       const req = decode<Rpc>(data);
       if (req.op === 'register') return { ok: true, result: await this.registerHere(req.reg) };
+      if (req.op === 'list') return { ok: true, result: this.engine.list() };
       if (req.op === 'unregister') {
         await this.unregisterHere(req.realm);
         return { ok: true, result: null };

@@ -128,17 +128,15 @@ export class Transfers implements SnapshotExtras {
     const snap = new Set(this.fresh);
     if (this.fresh.size > 0) fault('transfer-left');
     this.fresh.clear();
-    let routed = false;
     for (const a of this.arriving.values()) {
       if (a.routed) continue;
-      a.routed = routed = true;
+      a.routed = true;
       const list = this.landedIds.get(a.t.to) ?? [];
       list.push(a.t.id);
       if (list.length > LANDED_KEEP) list.splice(0, list.length - LANDED_KEEP);
       this.landedIds.set(a.t.to, list);
       snap.add(a.t.to);
     }
-    if (routed) fault('transfer-routed');
     for (const o of this.out.values()) {
       if (o.state !== 'returning') continue;
       o.state = 'returned';
@@ -159,6 +157,7 @@ export class Transfers implements SnapshotExtras {
     // Entities that left before the state was taken may still be on their way to the router:
     // after the next control tick closes, every one of them is in `out`.
     await this.nextTick();
+    for (const a of this.arriving.values()) if (a.routed && a.t.to === realmId) fault('transfer-routed');
     const mine = [...this.out.values()].filter((o) => o.t.from === realmId && !returned.has(o.t.id));
     if (mine.length === 0) return [];
     // The state holds an entity that left at a later local tick than its own.

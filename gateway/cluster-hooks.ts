@@ -2,7 +2,7 @@
 // of registrations, unregistration at the owner, and where a realm owned elsewhere lives, so a
 // join there is answered with REALM_ELSEWHERE naming that node (docs/scale-out.md § Clients).
 import type { Engine } from '../engine/index.js';
-import type { ClusterStats, NodeRecord } from '../protocol/cluster.js';
+import type { ClusterRealm, ClusterStats, NodeRecord } from '../protocol/cluster.js';
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import type { RealmInfo, RealmRegistration } from '../protocol/realm.js';
 
@@ -14,6 +14,8 @@ export interface GatewayCluster {
   input(realmId: string, player: string, data: unknown): Promise<void>;
   locate(realmId: string): { node: string; url: string } | null;
   nodes(): NodeRecord[];
+  /** Every realm of the multiverse, with the node that owns it. */
+  realms(): Promise<ClusterRealm[]>;
   /** Counters of this node's part in the cluster protocols, for /api/health. */
   stats(): ClusterStats;
 }

@@ -7,7 +7,7 @@ import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import type { PublishRequest } from '../engine/index.js';
 import { bearer, tokenMatches } from './auth.js';
 import { gameToken } from './game-tokens.js';
-import { inputTo } from './cluster-hooks.js';
+import { inputTo, localRealm } from './cluster-hooks.js';
 import { gatewayStats, type GatewayContext } from './context.js';
 import { json, param, route, type RequestInfo } from './http-util.js';
 import { isRecord } from './requests.js';
@@ -68,9 +68,11 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
 
   app.get(
     '/api/realms',
-    route(ctx, 0, (info) => {
+    route(ctx, 0, async (info) => {
       reader(info);
-      return json(engine.list());
+      // A cluster node lists the whole multiverse (each realm with its node) unless asked for its own (?local=1).
+      const local = new URLSearchParams(info.query).get('local');
+      return json(opts.cluster === null || local === '1' || local === 'true' ? engine.list() : await opts.cluster.realms());
     }),
   );
 
@@ -78,7 +80,7 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
     '/api/realms/:id',
     route(ctx, 1, (info) => {
       reader(info);
-      return json(engine.get(param(info, 0)));
+      return json(localRealm(engine, opts.cluster, param(info, 0)));
     }),
   );
 
@@ -86,7 +88,7 @@ export function mountHttp(app: TemplatedApp, ctx: GatewayContext): void {
     '/api/realms/:id/entities',
     route(ctx, 1, async (info) => {
       reader(info);
-      return json(await engine.entities(param(info, 0)));
+      return json(await engine.entities(localRealm(engine, opts.cluster, param(info, 0)).realmId));
     }),
   );
 

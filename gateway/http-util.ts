@@ -106,7 +106,7 @@ export function errorReply(ctx: GatewayContext, e: unknown): Reply {
   const w = toWireError(e);
   bump(ctx.stats.errors, w.code);
   if (w.internal) ctx.opts.logger.error({ error: (e as Error)?.stack ?? String(e) }, 'http request crashed');
-  return json({ error: { code: w.code, message: w.message } }, httpStatus(w.code));
+  return json({ error: { code: w.code, message: w.message, ...(w.detail !== undefined ? { detail: w.detail } : {}) } }, httpStatus(w.code));
 }
 
 /** Wraps an async handler: abort-safe, errors as JSON, bodies read at most once and bounded. */

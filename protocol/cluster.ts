@@ -1,6 +1,7 @@
 // What engine nodes of one multiverse exchange over NATS (docs/scale-out.md): node leases,
 // realm ownership records, and cross-node event batches. Plain MessagePack maps on the wire.
 import type { TargetKind } from './frames.js';
+import type { RealmInfo } from './realm.js';
 import type { Stat7Selector } from './stat7.js';
 
 /** A node's lease in the nodes bucket, rewritten at every heartbeat. */
@@ -90,3 +91,6 @@ export interface ClusterStats {
   /** Entities across nodes: landed elsewhere from here, landed here, refused, sent again, repeats answered without applying. */
   transfers: { sent: number; landed: number; refused: number; retries: number; duplicates: number; inFlight: number };
 }
+
+/** A realm of the multiverse as any node lists it (GET /api/realms): its info from its owner, or only where it is when the owner did not answer. */
+export type ClusterRealm = (RealmInfo & { node: string }) | { realmId: string; gameId: string; node: string; state: 'unreachable' };

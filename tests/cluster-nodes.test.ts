@@ -35,6 +35,14 @@ describe.skipIf(natsServerPath === null)('scale-out: engine nodes on NATS', () =
     for (let i = 0; i < 6; i++) expect((await register(nodes[0]!, `r${i}`)).status).toBe(201);
     const counts = await Promise.all(nodes.map(async (n) => (await health(n)).realms));
     expect(counts).toEqual([2, 2, 2]);
+    // Any node lists the whole multiverse, each realm with its owner; ?local=1 only its own.
+    for (const n of nodes) {
+      const all = (await getJson(`${n.url}/api/realms`)).body as { realmId: string; node: string; state: string }[];
+      expect(all.map((r) => r.realmId).sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+      for (const r of all) expect(r).toMatchObject({ node: (await ownerOf(nodes, r.realmId)).id, state: 'running' });
+      const own = (await getJson(`${n.url}/api/realms?local=1`)).body as { realmId: string }[];
+      expect(own.length).toBe(2);
+    }
     // A realm id is unique across the multiverse, whichever node is asked.
     const dup = await register(nodes[2]!, 'r0');
     expect(dup.status).toBe(409);
@@ -68,6 +76,10 @@ describe.skipIf(natsServerPath === null)('scale-out: engine nodes on NATS', () =
     const err = (reply as { error: { code: string; detail?: { node: string; url: string } } }).error;
     expect(err.code).toBe('REALM_ELSEWHERE');
     expect(err.detail).toEqual({ node: dst.id, url: dst.url });
+    // Over HTTP too: the realm's route on another node names its owner (421).
+    const there = await getJson(`${other.url}/api/realms/${dstId}`);
+    expect(there.status).toBe(421);
+    expect((there.body as { error: { code: string; detail: unknown } }).error).toMatchObject({ code: 'REALM_ELSEWHERE', detail: { node: dst.id, url: dst.url } });
     const c = new TickverseClient({ url: wsOf(err.detail!.url), WebSocket: NodeWebSocket, reconnect: false });
     await c.connect();
     await c.join(dstId);

@@ -53,7 +53,7 @@ export async function overheadRun(o: { nodes: number; nats: boolean; realmsPerNo
     const counts: number[] = [];
     const onFirst = new Set<string>();
     for (const x of c.nodes) {
-      const list = (await http(`${x.url}/api/realms`)).body as { realmId: string }[];
+      const list = (await http(`${x.url}/api/realms?local=1`)).body as { realmId: string }[];
       counts.push(list.length);
       if (x === first) for (const r of list) onFirst.add(r.realmId);
     }
