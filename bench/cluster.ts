@@ -1,6 +1,6 @@
 // `npm run bench:cluster`: the scale-out mode (docs/scale-out.md) with 1, 2 and 3 engine node
 // processes on one real nats-server on this machine — cross-node events per second and their
-// latency, failover time, and the per-node overhead of the directory, each beside the
+// latency, failover time, the per-node overhead of the directory and entity transfer time, each beside the
 // single-node figure of the same run. Writes bench/results/cluster.{json,md} (`--quick`: a
 // short run, cluster-quick.*). Needs `nats-server` on the PATH (Debian's package is enough).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { eventsRun } from './cluster/events.js';
 import { failoverRun } from './cluster/failover.js';
 import { overheadRun } from './cluster/overhead.js';
+import { transferRun } from './cluster/transfers.js';
 import { ENGINE_ENV, killAll, natsAvailable } from './cluster/procs.js';
 import { renderClusterMarkdown, type ClusterReport } from './cluster/report.js';
 
@@ -48,6 +49,7 @@ const report: ClusterReport = {
   events: [],
   failover: [],
   overhead: [],
+  transfers: [],
   runs: {},
 };
 
@@ -85,6 +87,15 @@ await scenario('overhead', async () => {
     const r = await overheadRun({ nodes, nats, realmsPerNode: settings.realmsPerNode, idleMs: settings.idleMs });
     log(`  idle ${r.idleCores} cores/node, ${r.idleCoresWithRealms} with realms; register p50 ${r.registerLocalMs.p50} / forwarded ${r.registerForwardedMs.p50} ms`);
     report.overhead.push(r);
+  }
+});
+
+await scenario('transfers', async () => {
+  for (const [nodes, nats] of [[1, false], [1, true], [2, true]] as const) {
+    log(`transfers: ${nodes} node(s)${nats ? '' : ' without NATS'}`);
+    const r = await transferRun({ nodes, nats, moves: quick ? 20 : 100 });
+    log(`  p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`);
+    report.transfers.push(r);
   }
 });
 

@@ -3,6 +3,7 @@ import type { Summary } from '../stats.js';
 import type { EventsRun } from './events.js';
 import type { FailoverRun } from './failover.js';
 import type { OverheadRun } from './overhead.js';
+import type { TransferRun } from './transfers.js';
 
 export interface ClusterReport {
   date: string;
@@ -12,6 +13,7 @@ export interface ClusterReport {
   events: EventsRun[];
   failover: FailoverRun[];
   overhead: OverheadRun[];
+  transfers: TransferRun[];
   /** Per scenario: wall seconds. */
   runs: Record<string, { seconds: number }>;
 }
@@ -75,6 +77,21 @@ function failoverSection(r: ClusterReport): string[] {
   ];
 }
 
+function transfersSection(r: ClusterReport): string[] {
+  if (r.transfers.length === 0) return [];
+  const base = r.transfers.find((t) => !t.nats);
+  return [
+    '## Entity transfers',
+    '',
+    ...table(
+      ['run', 'across nodes', 'moves', 'input → in the destination p50 / p99 / max (ms)', 'p50 ÷ 1 node no NATS', 'p50 − 1 node no NATS (ms)'],
+      r.transfers.map((t) => [t.name, t.crossNode ? 'yes' : 'no', t.latencyMs.n, s3(t.latencyMs), ratio(t.latencyMs.p50, base?.latencyMs.p50), base === undefined ? '—' : (t.latencyMs.p50 - base.latencyMs.p50).toFixed(1)]),
+    ),
+    'One entity moved back and forth between relay realms `ta` and `tb` (`{transfer: {id, to}}` inputs with the admin token), timed from the input (its HTTP acknowledgement included: on NATS, the journal write) to the destination listing it (GET /api/realms/:id/entities every 2 ms). Across nodes the handoff writes the source realm\'s snapshot with the entity in its outbox, sends a NATS request, routes it in at the destination\'s next control tick and writes that realm\'s snapshot before answering (docs/scale-out.md § Entity transfers); the entity shows in the destination before its snapshot is written, so this is the time until it is visible, not until the source has dropped it.',
+    '',
+  ];
+}
+
 function overheadSection(r: ClusterReport): string[] {
   if (r.overhead.length === 0) return [];
   const base = r.overhead.find((o) => !o.nats);
@@ -113,6 +130,7 @@ export function renderClusterMarkdown(r: ClusterReport): string {
     ...eventsSection(r),
     ...failoverSection(r),
     ...overheadSection(r),
+    ...transfersSection(r),
     `Scenario wall times: ${Object.entries(r.runs).map(([k, v]) => `${k} ${v.seconds} s`).join('; ')}.`,
     '',
   ];
