@@ -88,6 +88,7 @@ export class Failover {
   forget(realmId: string): Promise<void> {
     this.applied.delete(realmId);
     this.revisions.delete(realmId);
+    this.writing.delete(realmId);
     return this.store.forget(realmId);
   }
 

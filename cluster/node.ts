@@ -192,6 +192,7 @@ export class ClusterNode {
     const e = this.directory.get(realmId);
     if (e !== undefined && e.rec.owner === this.id) await this.directory.release(realmId, e);
     await this.failover.forget(realmId);
+    this.transfers.forget(realmId);
   }
 
   private async followStatus(): Promise<void> {

@@ -71,6 +71,11 @@ export class Transfers implements SnapshotExtras {
     private readonly remote: () => Remote,
   ) {}
 
+  /** An unregistered realm: its landed ids go (transfers still on their way to it will be refused). */
+  forget(realmId: string): void {
+    this.landedIds.delete(realmId);
+  }
+
   /** Transfers out of this node's realms not yet confirmed. */
   get inFlight(): number {
     return this.out.size;
