@@ -1,57 +1,13 @@
-// A real nats-server with JetStream for the scale-out tests: started on a random loopback
-// port with its own store directory, restartable on the same port and store.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// The scale-out tests' nats-server (bench/cluster/nats-server.ts), removed with its store after
+// each test, and a TCP hop that can cut a client off (a partition).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach } from 'vitest';
+import { NatsServer } from '../bench/cluster/nats-server.js';
 
-export const natsServerPath = ((): string | null => {
-  const r = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
-  return r.status === 0 ? 'nats-server' : null;
-})();
-
-export class NatsServer {
-  private proc: ChildProcess | null = null;
-  port = 0;
-  constructor(private readonly dir: string) {}
-
-  get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts it (port 0 the first time: the server picks one; then the same port again). */
-  async start(): Promise<void> {
-    const args = ['-js', '-a', '127.0.0.1', '-p', this.port === 0 ? '-1' : String(this.port), '-sd', this.dir];
-    const p = spawn(natsServerPath!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.proc = p;
-    this.port = await new Promise<number>((resolve, reject) => {
-      let log = '';
-      const onData = (b: Buffer): void => {
-        log += b.toString();
-        const m = /Listening for client connections on [^:]+:(\d+)/.exec(log);
-        if (m !== null && /Server is ready/.test(log)) {
-          p.stderr!.off('data', onData);
-          resolve(Number(m[1]));
-        }
-      };
-      p.stderr!.on('data', onData);
-      p.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${log}`)));
-    });
-    p.stderr!.resume();
-  }
-
-  async stop(): Promise<void> {
-    const p = this.proc;
-    if (p === null || p.exitCode !== null) return;
-    this.proc = null;
-    await new Promise<void>((r) => {
-      p.once('exit', () => r());
-      p.kill('SIGKILL');
-    });
-  }
-}
+export { NatsServer, natsServerPath } from '../bench/cluster/nats-server.js';
 
 const started: { server: NatsServer; dir: string }[] = [];
 afterEach(async () => {

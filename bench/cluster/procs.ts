@@ -1,12 +1,13 @@
 // The processes of the cluster bench: a real nats-server with JetStream on a random loopback
 // port (own store directory) and engine node processes (`node dist/gateway/cli.js`, what
-// `npm start` runs) on port 0; plus CPU time of a process from /proc. Copied in spirit from
-// tests/nats-helpers.ts and tests/cluster-helpers.ts (bench does not import from tests/).
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// `npm start` runs) on port 0; plus CPU time of a process from /proc. The nats-server part is
+// shared with the tests (./nats-server.ts).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NatsServer, natsServerPath } from './nats-server.js';
 
 export const TOKEN = 'bench-cluster-token-0123456789';
 export const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -14,7 +15,7 @@ const cli = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
 // From dist/bench/cluster/ the fixture is in the source tree (tsc does not copy .mjs files).
 const probeKind = new URL('../../../bench/fixtures/cluster-probe-kind.mjs', import.meta.url).href;
 
-export const natsAvailable = spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status === 0;
+export const natsAvailable = natsServerPath !== null;
 
 export interface Proc {
   readonly proc: ChildProcess;
@@ -42,28 +43,15 @@ export interface Nats extends Proc {
 
 export async function startNats(): Promise<Nats> {
   const dir = mkdtempSync(join(tmpdir(), 'tv-bench-nats-'));
-  const p = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', '-1', '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const pid = track(p);
-  const port = await new Promise<number>((resolve, reject) => {
-    let log = '';
-    const onData = (b: Buffer): void => {
-      log += b.toString();
-      const m = /Listening for client connections on [^:]+:(\d+)/.exec(log);
-      if (m !== null && /Server is ready/.test(log)) {
-        p.stderr!.off('data', onData);
-        resolve(Number(m[1]));
-      }
-    };
-    p.stderr!.on('data', onData);
-    p.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${log}`)));
-  });
-  p.stderr!.resume();
+  const server = new NatsServer(dir);
+  server.onSpawn = (p) => void track(p);
+  await server.start();
   return {
-    proc: p,
-    pid,
-    url: `nats://127.0.0.1:${port}`,
+    proc: server.process!,
+    pid: server.pid,
+    url: server.url,
     async stop() {
-      await kill(p);
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
