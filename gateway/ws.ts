@@ -14,6 +14,7 @@ import { setTextMode } from './text-mode.js';
 import { runAction } from './orchestrator.js';
 import { bump } from './stats.js';
 import { hardBackpressureLimit, hardPayloadLimit } from './flow.js';
+import { UWS_IDLE_TIMEOUT_S } from './housekeeping.js';
 import { accessError, runOp } from './ws-ops.js';
 import { gameOfToken } from './game-tokens.js';
 import type { PlayerSession } from './sessions.js';
@@ -87,8 +88,11 @@ export function wsBehavior(ctx: GatewayContext): WebSocketBehavior<ConnData> {
     maxPayloadLength: hardPayloadLimit(opts.maxPayloadBytes),
     maxBackpressure: hardBackpressureLimit(opts.maxBackpressureBytes),
     closeOnBackpressureLimit: false,
-    // Idle handling is ours (ms resolution, a close code); uWS's own timer is off.
-    idleTimeout: 0,
+    // Idle handling is ours (ms resolution, a close code). uWS's timer is at its maximum only
+    // because uWS gives a socket it ended that timer's margin to take its close frame: 12–16 s
+    // at 960 (at 0, 0–4 s: a slow client closed with 4003 often never read the frame). Our
+    // pings (housekeeping.ts) keep live connections under it.
+    idleTimeout: UWS_IDLE_TIMEOUT_S,
     sendPingsAutomatically: false,
 
     upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t) {

@@ -54,6 +54,9 @@ describe('gateway limits', () => {
     expect((await slow.call({ op: 'join', realm: 'busy' })).ok).toBe(true);
     slow.ws.pauseReading();
     await until('the gateway to close the slow client', () => stack.gateway.stats().backpressureCloses >= 1, 30_000);
+    // A slow client is slow to read its close frame too: 5 s later it is still there to read
+    // (uWS's closing timeout was 0–4 s with its idle timer off; ws.ts).
+    await new Promise((r) => setTimeout(r, 5_000));
     slow.ws.resumeReading();
     const closed = await slow.waitClosed();
     expect(closed.code).toBe(CloseCode.SLOW_CONSUMER);
