@@ -90,7 +90,8 @@ describe('time travel', () => {
       expect(v.summary.mismatches).toBe(0);
       expect(v.realms.map((r) => r.realmId).sort()).toEqual(['forest', 'tavern']);
       expect(v.entities.tavern!.length).toBeGreaterThan(0);
-      expect(v.entities.tavern!.some((e) => e.id === 'player:p1')).toBe(true);
+      // p1's first move goes in 3 ticks after the realms: the oldest snapshot may come before it.
+      if (tick !== targets[0]) expect(v.entities.tavern!.some((e) => e.id === 'player:p1')).toBe(true);
     }
     // From the oldest snapshot forward to the round a newer snapshot holds: that snapshot's hashes.
     const far = await handles[0]!.goto(snaps[2]! + 1);
