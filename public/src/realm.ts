@@ -1,16 +1,18 @@
 // The realm view: every realm placed by its STAT7 coordinate (horizon across, polarity
 // down; frame colour = adjacency cluster, glow = luminosity, pips = dimensionality) with its
 // entities moving inside, interpolated between state frames; cross-realm events fly between
-// realms and transferred entities travel from one realm to the next.
-import { Topic, type EntityView, type RealmInfo, type StateFrame } from '../../client/index.js';
-import { HORIZONS, POLARITIES } from '../../protocol/stat7.js';
-import { Canvas, roundRect, themeColor } from './lib/canvas.js';
+// realms and transferred entities travel from one realm to the next. The model is in
+// realm-scene.ts, the geometry and the flights' arcs in realm-layout.ts.
+import { Topic, type StateFrame } from '../../client/index.js';
+import { Canvas, roundRect } from './lib/canvas.js';
 import { connectPage, describeError } from './lib/connection.js';
 import { $, h, setText } from './lib/dom.js';
 import { fmtField, fmtInt } from './lib/format.js';
 import { kindColor } from './lib/kinds.js';
 import { RealmStore } from './lib/realm-store.js';
 import { colorOf } from './lib/stats.js';
+import { C, FONT, drawFlight, lanes, layout, type Box } from './realm-layout.js';
+import { displayed, flights, prune, remove, scene, sceneRealm, upsert, type Ent } from './realm-scene.js';
 
 const conn = connectPage([Topic.REGISTRY, Topic.ALL_EVENTS]);
 const { client } = conn;
@@ -20,115 +22,11 @@ const canvas = new Canvas(sceneEl);
 const tooltip = $('#tooltip');
 const banner = $('#banner');
 
-interface Ent {
-  e: EntityView;
-  fx: number;
-  fy: number;
-  at: number;
-}
-
-interface SceneRealm {
-  id: string;
-  ents: Map<string, Ent>;
-  synced: boolean;
-  /** Smoothed time between frames, ms: how long a move is interpolated over. */
-  interval: number;
-  lastFrame: number;
-  frames: number;
-  bounds: { minX: number; minY: number; maxX: number; maxY: number };
-}
-
-interface Box {
-  info: RealmInfo;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  /** World area inside the box and its scale. */
-  wx: number;
-  wy: number;
-  s: number;
-}
-
-interface Flight {
-  from: string;
-  to: string;
-  t0: number;
-  color: string;
-  /** Entity transfer: positions in world units of each realm; else a realm-to-realm event pulse. */
-  fromPos?: [number, number];
-  toPos?: [number, number];
-  label?: string;
-}
-
-const scene = new Map<string, SceneRealm>();
 const joined = new Set<string>();
 const joining = new Set<string>();
-const recentlyGone = new Map<string, { realm: string; x: number; y: number; t: number }>();
-let flights: Flight[] = [];
 let boxes: Box[] = [];
 let framesTotal = 0;
 let joinProblem: string | null = null;
-
-const C = {
-  text: themeColor('--text', '#e6ebf5'),
-  muted: themeColor('--muted', '#8a96ab'),
-  faint: themeColor('--faint', '#5b667a'),
-  grid: themeColor('--grid', '#1f2838'),
-  surface: themeColor('--surface', '#121826'),
-  amber: themeColor('--amber', '#f5b94a'),
-};
-const FONT = 'system-ui, -apple-system, "Segoe UI", sans-serif';
-
-function sceneRealm(id: string): SceneRealm {
-  let s = scene.get(id);
-  if (s === undefined) {
-    s = { id, ents: new Map(), synced: false, interval: 100, lastFrame: 0, frames: 0, bounds: { minX: 0, minY: 0, maxX: 1, maxY: 1 } };
-    scene.set(id, s);
-  }
-  return s;
-}
-
-/** Where an entity is drawn now: between its previous and its latest position. */
-function displayed(s: SceneRealm, en: Ent, now: number): [number, number] {
-  const t = Math.min(1, Math.max(0, (now - en.at) / s.interval));
-  return [en.fx + (en.e.x - en.fx) * t, en.fy + (en.e.y - en.fy) * t];
-}
-
-function grow(s: SceneRealm, e: EntityView): void {
-  const b = s.bounds;
-  b.minX = Math.min(b.minX, e.x);
-  b.minY = Math.min(b.minY, e.y);
-  b.maxX = Math.max(b.maxX, e.x);
-  b.maxY = Math.max(b.maxY, e.y);
-}
-
-function upsert(s: SceneRealm, e: EntityView, now: number): void {
-  const en = s.ents.get(e.id);
-  if (en !== undefined) {
-    const [x, y] = displayed(s, en, now);
-    en.fx = x;
-    en.fy = y;
-    en.e = e;
-    en.at = now;
-  } else {
-    s.ents.set(e.id, { e, fx: e.x, fy: e.y, at: now });
-    const gone = recentlyGone.get(e.id);
-    if (gone !== undefined && gone.realm !== s.id && now - gone.t < 6000) {
-      recentlyGone.delete(e.id);
-      flights.push({ from: gone.realm, to: s.id, t0: now, color: kindColor(e.kind), fromPos: [gone.x, gone.y], toPos: [e.x, e.y], label: String(e.name ?? e.id) });
-    }
-  }
-  grow(s, e);
-}
-
-function remove(s: SceneRealm, id: string, now: number): void {
-  const en = s.ents.get(id);
-  if (en === undefined) return;
-  const [x, y] = displayed(s, en, now);
-  recentlyGone.set(id, { realm: s.id, x, y, t: now });
-  s.ents.delete(id);
-}
 
 client.on('state', (f: StateFrame, view) => {
   const now = performance.now();
@@ -163,6 +61,8 @@ client.on('left', (l) => {
 });
 
 // ---- which realms to watch: all of them, up to the gateway's per-connection join limit ----
+
+
 function syncJoins(): void {
   if (conn.state !== 'live') return;
   const limit = conn.hello?.limits.maxJoins ?? 16;
@@ -246,54 +146,6 @@ function renderInfo(): void {
 }
 store.onChange(renderInfo);
 
-// ---- layout: horizon lanes across, polarity lanes down (only the lanes in use) ----
-function layout(w: number, hh: number): Box[] {
-  const realms = store.sorted().filter((r) => joined.has(r.realmId) || scene.has(r.realmId));
-  const cols = HORIZONS.filter((x) => realms.some((r) => r.stat7.horizon === x));
-  const rows = POLARITIES.filter((p) => realms.some((r) => r.stat7.polarity === p));
-  const narrow = w < 560;
-  const padL = narrow ? 16 : 96;
-  const padT = narrow ? 40 : 34;
-  const pad = 12;
-  const cw = (w - padL - pad) / Math.max(1, cols.length);
-  const ch = (hh - padT - pad) / Math.max(1, rows.length);
-  const out: Box[] = [];
-  cols.forEach((hz, ci) => {
-    rows.forEach((pol, ri) => {
-      const here = realms.filter((r) => r.stat7.horizon === hz && r.stat7.polarity === pol);
-      if (here.length === 0) return;
-      const kc = Math.ceil(Math.sqrt(here.length * (cw / Math.max(1, ch))));
-      const k = Math.max(1, Math.min(here.length, kc));
-      const kr = Math.ceil(here.length / k);
-      const tw = cw / k;
-      const th = ch / kr;
-      here.forEach((info, i) => {
-        const x = padL + ci * cw + (i % k) * tw + 8;
-        const y = padT + ri * ch + Math.floor(i / k) * th + 8;
-        const bw = tw - 16;
-        const bh = th - 16;
-        const s = scene.get(info.realmId);
-        const b = s?.bounds ?? { minX: 0, minY: 0, maxX: 1, maxY: 1 };
-        const worldW = Math.max(1, b.maxX - b.minX);
-        const worldH = Math.max(1, b.maxY - b.minY);
-        const head = 26;
-        const inner = 12;
-        const scale = Math.max(0.01, Math.min((bw - inner * 2) / worldW, (bh - head - inner * 2) / worldH));
-        out.push({ info, x, y, w: bw, h: bh, s: scale, wx: x + (bw - worldW * scale) / 2 - b.minX * scale, wy: y + head + (bh - head - worldH * scale) / 2 - b.minY * scale });
-      });
-    });
-  });
-  lanes = { cols: [...cols], rows: [...rows], padL, padT, cw, ch, narrow };
-  return out;
-}
-let lanes = { cols: [] as string[], rows: [] as string[], padL: 0, padT: 0, cw: 0, ch: 0, narrow: false };
-
-function center(id: string, w: number): [number, number] {
-  const b = boxes.find((x) => x.info.realmId === id);
-  if (b === undefined) return [w / 2, -20];
-  return [b.x + b.w / 2, b.y + b.h / 2];
-}
-
 /** Frames are drawn at most 30 times a second: smooth enough for dots, half the CPU of 60. */
 const FRAME_MS = 1000 / 30;
 let lastDraw = 0;
@@ -308,7 +160,7 @@ function loop(t: number): void {
 function draw(): void {
   const now = performance.now();
   const { ctx, w, h: hh } = canvas.begin();
-  boxes = layout(w, hh);
+  boxes = layout(store.sorted().filter((r) => joined.has(r.realmId) || scene.has(r.realmId)), w, hh);
 
   // Lane labels and separators.
   ctx.font = `600 11px ${FONT}`;
@@ -359,8 +211,8 @@ function draw(): void {
   for (const b of boxes) entities += drawRealm(ctx, b, now);
 
   // Events and transfers in flight.
-  flights = flights.filter((f) => now - f.t0 < (f.fromPos !== undefined ? 1400 : 1000));
-  for (const f of flights) drawFlight(ctx, f, now, w);
+  prune(now);
+  for (const f of flights) drawFlight(ctx, boxes, f, now, w);
 
   if (boxes.length === 0) {
     ctx.fillStyle = C.muted;
@@ -376,7 +228,6 @@ function draw(): void {
     sceneEl.dataset.entities = String(entities);
     sceneEl.dataset.frames = String(framesTotal);
     setText($('#scene-count'), `${fmtInt(boxes.length)} realms · ${fmtInt(entities)} entities`);
-    for (const [id, g] of recentlyGone) if (now - g.t > 6000) recentlyGone.delete(id);
   }
 }
 let lastInfo = 0;
@@ -466,55 +317,6 @@ function drawRealm(ctx: CanvasRenderingContext2D, b: Box, now: number): number {
     ctx.fillText('PAUSED', b.x + b.w / 2, b.y + b.h - 14);
   }
   return count;
-}
-
-function drawFlight(ctx: CanvasRenderingContext2D, f: Flight, now: number, w: number): void {
-  const transfer = f.fromPos !== undefined && f.toPos !== undefined;
-  const dur = transfer ? 1400 : 1000;
-  const t = Math.min(1, (now - f.t0) / dur);
-  const e = t < 0.5 ? 2 * t * t : 1 - (-2 * t + 2) ** 2 / 2;
-  let a: [number, number];
-  let z: [number, number];
-  const fb = boxes.find((b) => b.info.realmId === f.from);
-  const tb = boxes.find((b) => b.info.realmId === f.to);
-  if (transfer && fb !== undefined && tb !== undefined) {
-    a = [fb.wx + f.fromPos![0] * fb.s, fb.wy + f.fromPos![1] * fb.s];
-    z = [tb.wx + f.toPos![0] * tb.s, tb.wy + f.toPos![1] * tb.s];
-  } else {
-    a = center(f.from, w);
-    z = center(f.to, w);
-  }
-  if (a[0] === z[0] && a[1] === z[1]) return;
-  const mx = (a[0] + z[0]) / 2;
-  const my = (a[1] + z[1]) / 2 - Math.min(120, Math.hypot(z[0] - a[0], z[1] - a[1]) * 0.3);
-  const u = 1 - e;
-  const x = u * u * a[0] + 2 * u * e * mx + e * e * z[0];
-  const y = u * u * a[1] + 2 * u * e * my + e * e * z[1];
-  ctx.save();
-  ctx.globalAlpha = 0.22 * (1 - t);
-  ctx.strokeStyle = f.color;
-  ctx.lineWidth = 1.5;
-  ctx.setLineDash([2, 4]);
-  ctx.beginPath();
-  ctx.moveTo(a[0], a[1]);
-  ctx.quadraticCurveTo(mx, my, z[0], z[1]);
-  ctx.stroke();
-  ctx.setLineDash([]);
-  ctx.globalAlpha = 1;
-  ctx.shadowColor = f.color;
-  ctx.shadowBlur = 12;
-  ctx.fillStyle = f.color;
-  ctx.beginPath();
-  ctx.arc(x, y, transfer ? 4.5 : 3, 0, Math.PI * 2);
-  ctx.fill();
-  if (transfer && f.label !== undefined) {
-    ctx.shadowBlur = 0;
-    ctx.fillStyle = C.text;
-    ctx.font = `11px ${FONT}`;
-    ctx.textAlign = 'center';
-    ctx.fillText(f.label, x, y - 10);
-  }
-  ctx.restore();
 }
 
 // ---- hover and click ----
