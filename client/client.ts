@@ -18,9 +18,10 @@ import {
   type TickPush,
 } from '../protocol/wire.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { decode, encode } from './codec.js';
+import { decode } from './codec.js';
 import { Emitter } from './emitter.js';
 import { RealmView } from './realm-view.js';
+import { Requests } from './requests.js';
 import { OPEN, messageBytes, type WebSocketCtor, type WebSocketLike } from './websocket.js';
 import { TransportChoice, resumeUrl, type Transport } from './sse-transport.js';
 
@@ -61,12 +62,6 @@ type ClientEvents = {
   error: [Error];
 };
 
-interface Pending {
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 /** Close codes after which reconnecting would not help. */
 const FATAL_CLOSE: ReadonlySet<number> = new Set([CloseCode.UNAUTHORIZED]);
 
@@ -75,8 +70,7 @@ export class TickverseClient extends Emitter<ClientEvents> {
   private readonly transport: TransportChoice;
   private readonly backoff: Backoff | null;
   private ws: WebSocketLike | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly requests = new Requests();
   private readonly views = new Map<string, RealmView>();
   private readonly topics = new Set<string>();
   private readonly keyAskedAt = new Map<string, number>();
@@ -134,7 +128,7 @@ export class TickverseClient extends Emitter<ClientEvents> {
     const ws = this.ws;
     this.ws = null;
     this._state = 'closed';
-    this.failPending('the client was closed');
+    this.requests.failAll('the client was closed');
     if (ws !== null) {
       try {
         ws.close(code, reason);
@@ -150,7 +144,7 @@ export class TickverseClient extends Emitter<ClientEvents> {
     if (ws === null || ws.readyState !== OPEN || this.hello === null) {
       return Promise.reject(new TickverseError(ErrorCode.DISCONNECTED, `cannot send "${op}": not connected`));
     }
-    return this.send(ws, op, params, timeoutMs) as Promise<ResultOf<O>>;
+    return this.requests.send(ws, op, params, timeoutMs) as Promise<ResultOf<O>>;
   }
 
   auth(token: string): Promise<ResultOf<'auth'>> {
@@ -320,7 +314,7 @@ export class TickverseClient extends Emitter<ClientEvents> {
         if (!greeted) this.transport.failed(upgraded && ev.code !== 1006); // blocked WebSockets: `auto` moves to SSE
         if (this.ws === ws) this.ws = null;
         this.hello = null;
-        this.failPending(`connection closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`);
+        this.requests.failAll(`connection closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`);
         for (const v of this.views.values()) v.invalidate();
         const willReconnect = !this.userClosed && this.everOpened && this.backoff !== null && !FATAL_CLOSE.has(ev.code);
         fail(new TickverseError(ErrorCode.DISCONNECTED, `connection closed before it was ready (${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`, { code: ev.code }));
@@ -333,14 +327,14 @@ export class TickverseClient extends Emitter<ClientEvents> {
   }
 
   private async onHello(ws: WebSocketLike, hello: HelloPush, resumed: boolean): Promise<void> {
-    if (this.opts.token !== undefined && !hello.authed) await this.send(ws, 'auth', { token: this.opts.token }, this.opts.requestTimeoutMs);
+    if (this.opts.token !== undefined && !hello.authed) await this.requests.send(ws, 'auth', { token: this.opts.token }, this.opts.requestTimeoutMs);
     if (resumed) {
-      if (this.topics.size > 0) await this.send(ws, 'subscribe', { topics: [...this.topics] }, this.opts.requestTimeoutMs);
+      if (this.topics.size > 0) await this.requests.send(ws, 'subscribe', { topics: [...this.topics] }, this.opts.requestTimeoutMs);
       for (const realm of [...this.views.keys()]) {
         try {
-          await this.send(ws, 'join', { realm }, this.opts.requestTimeoutMs);
+          await this.requests.send(ws, 'join', { realm }, this.opts.requestTimeoutMs);
           const focus = this.views.get(realm)?.focus;
-          if (focus) await this.send(ws, 'focus', { realm, x: focus[0], y: focus[1] }, this.opts.requestTimeoutMs);
+          if (focus) await this.requests.send(ws, 'focus', { realm, x: focus[0], y: focus[1] }, this.opts.requestTimeoutMs);
         } catch (e) {
           // The realm is gone (or the limit changed): drop its view and say so.
           this.views.delete(realm);
@@ -372,39 +366,6 @@ export class TickverseClient extends Emitter<ClientEvents> {
     }, delay);
   }
 
-  private send(ws: WebSocketLike, op: Op, params: object, timeoutMs: number): Promise<unknown> {
-    const id = this.nextId++;
-    let bytes: Uint8Array;
-    try {
-      // op and id first: a server that refuses a message unread (rate limit) still finds the id early.
-      bytes = encode(Object.assign({ op, id }, params, { op, id }));
-    } catch (e) {
-      return Promise.reject(new TickverseError(ErrorCode.INVALID_ARGUMENT, `cannot encode "${op}": ${(e as Error).message}`));
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new TickverseError(ErrorCode.TIMEOUT, `"${op}" got no reply within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      try {
-        ws.send(bytes);
-      } catch (e) {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(new TickverseError(ErrorCode.DISCONNECTED, `cannot send "${op}": ${(e as Error).message}`));
-      }
-    });
-  }
-
-  private failPending(why: string): void {
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new TickverseError(ErrorCode.DISCONNECTED, why));
-      this.pending.delete(id);
-    }
-  }
-
   private dispatch(msg: ServerMessage): void {
     switch (msg?.op) {
       case Push.REPLY:
@@ -428,16 +389,8 @@ export class TickverseClient extends Emitter<ClientEvents> {
   }
 
   private onReply(r: Reply): void {
-    if (typeof r.id !== 'number') {
-      if (!r.ok) this.emit('error', new TickverseError(r.error.code, r.error.message));
-      return;
-    }
-    const p = this.pending.get(r.id);
-    if (p === undefined) return;
-    this.pending.delete(r.id);
-    clearTimeout(p.timer);
-    if (r.ok) p.resolve(r.result);
-    else p.reject(new TickverseError(r.error.code, r.error.message));
+    // A reply without an id answers nothing we asked (e.g. a refused unreadable message).
+    if (!this.requests.settle(r) && !r.ok) this.emit('error', new TickverseError(r.error.code, r.error.message));
   }
 
   private onState(f: StateFrame): void {

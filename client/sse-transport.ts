@@ -178,7 +178,6 @@ export class TransportChoice {
   private failures = 0;
   private sse: boolean;
   private retryNow = false;
-  private readonly shared: SseShared;
   private readonly Sse: WebSocketCtor;
 
   constructor(
@@ -187,7 +186,6 @@ export class TransportChoice {
     token: string | undefined,
   ) {
     const shared: SseShared = { lastEventId: null, token };
-    this.shared = shared;
     this.Sse = class extends SseSocket {
       constructor(url: string) {
         super(url, shared);
