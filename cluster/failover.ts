@@ -34,8 +34,8 @@ export interface FailoverLog {
 export class Failover {
   /** Per realm owned here: the journal sequence of the last input handed to the engine. */
   private readonly applied = new Map<string, number>();
-  /** Inputs go to the engine in journal order: one chain. */
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Per realm, inputs go to the engine in journal order (and after an adoption's replay): one chain each. */
+  private readonly chains = new Map<string, Promise<unknown>>();
   private readonly adopting = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private snapshotting = false;
@@ -76,12 +76,21 @@ export class Failover {
   input(realmId: string, player: string, data: unknown): Promise<void> {
     const entry = this.ownEntry(realmId);
     this.engine.get(realmId); // UNKNOWN_REALM before anything is journaled
-    const run = this.chain.then(async () => {
+    return this.inOrder(realmId, async () => {
       const seq = await this.store.append(realmId, { player, data, epoch: entry.rec.epoch });
       this.applied.set(realmId, seq);
       await this.engine.input(realmId, player, data);
     });
-    this.chain = run.catch(() => undefined);
+  }
+
+  /** Runs `fn` after everything queued for the realm before it. Realms do not wait for each other. */
+  private inOrder<T>(realmId: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.chains.get(realmId) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => undefined);
+    this.chains.set(realmId, tail);
+    void tail.then(() => {
+      if (this.chains.get(realmId) === tail) this.chains.delete(realmId);
+    });
     return run;
   }
 
@@ -184,23 +193,27 @@ export class Failover {
     const won = await this.directory.takeOver(realmId, from, this.node);
     if (won === null) return; // another node moved it first
     const reg = won.rec.registration as unknown as RealmRegistration;
-    try {
-      const stored = await this.claimSnapshot(realmId);
-      const snap = stored?.snap ?? null;
-      if (this.engine.list().some((r) => r.realmId === realmId)) await this.engine.unregister(realmId);
-      this.extras?.restore(realmId, snap);
-      const restored = snap === null ? null : await this.engine.adopt(reg, snap.host, snap.hash);
-      if (snap === null) await this.engine.register(reg);
-      if (restored !== null && !restored.hashMatches) this.hashMismatches++;
-      const replay = await this.store.inputsAfter(realmId, snap?.journalSeq ?? 0);
-      for (const { seq, rec } of replay) {
-        await this.engine.input(realmId, rec.player, rec.data);
-        this.applied.set(realmId, seq);
-      }
-      this.adopted++;
-      this.log.info({ realm: realmId, from: from.rec.owner, epoch: won.rec.epoch, snapshotSeq: snap?.journalSeq ?? null, hashMatches: restored?.hashMatches ?? null, replayed: replay.length, ms: Math.round(performance.now() - started) }, 'realm taken over from a dead node');
-    } catch (err) {
+    // Inputs acknowledged here from now on wait for the restore and the replay.
+    await this.inOrder(realmId, () => this.restore(realmId, reg, from, won, started)).catch((err: unknown) => {
       this.log.warn({ realm: realmId, error: (err as Error).message }, 'realm takeover failed');
+    });
+  }
+
+  private async restore(realmId: string, reg: RealmRegistration, from: DirEntry, won: DirEntry, started: number): Promise<void> {
+    const stored = await this.claimSnapshot(realmId);
+    const snap = stored?.snap ?? null;
+    if (this.engine.list().some((r) => r.realmId === realmId)) await this.engine.unregister(realmId);
+    this.extras?.restore(realmId, snap);
+    const restored = snap === null ? null : await this.engine.adopt(reg, snap.host, snap.hash);
+    if (snap === null) await this.engine.register(reg);
+    if (restored !== null && !restored.hashMatches) this.hashMismatches++;
+    const replay = await this.store.inputsAfter(realmId, snap?.journalSeq ?? 0);
+    for (const { seq, rec } of replay) {
+      // Set before the input goes in, as for live inputs: a snapshot asked for meanwhile includes it.
+      this.applied.set(realmId, seq);
+      await this.engine.input(realmId, rec.player, rec.data);
     }
+    this.adopted++;
+    this.log.info({ realm: realmId, from: from.rec.owner, epoch: won.rec.epoch, snapshotSeq: snap?.journalSeq ?? null, hashMatches: restored?.hashMatches ?? null, replayed: replay.length, ms: Math.round(performance.now() - started) }, 'realm taken over from a dead node');
   }
 }
