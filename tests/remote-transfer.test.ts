@@ -12,9 +12,11 @@ import { probeKind, startEngine, untilTick } from './helpers.js';
 const ids = async (engine: Engine, realm: string): Promise<string[]> => (await engine.entities(realm)).map((e) => e.id).sort();
 
 /** A peer that takes transfers to `accept` and keeps what it was given. */
-function peer(accept: Set<string>): { taken: TransferOut[]; refused: TransferOut[]; hooks: Parameters<Engine['attachRemote']>[0] } {
-  const taken: TransferOut[] = [];
-  const refused: TransferOut[] = [];
+type Seen = TransferOut & { bounced: boolean };
+
+function peer(accept: Set<string>): { taken: Seen[]; refused: Seen[]; hooks: Parameters<Engine['attachRemote']>[0] } {
+  const taken: Seen[] = [];
+  const refused: Seen[] = [];
   return {
     taken,
     refused,
@@ -22,8 +24,8 @@ function peer(accept: Set<string>): { taken: TransferOut[]; refused: TransferOut
       unicast: (_to: string, _ev: RemoteEvent) => undefined,
       fanout: (_ev: RemoteEvent) => undefined,
       epochOf: () => 1,
-      transfer: (t: TransferOut) => {
-        (accept.has(t.to) ? taken : refused).push(t);
+      transfer: (t: TransferOut, bounced: boolean) => {
+        (accept.has(t.to) ? taken : refused).push({ ...t, bounced });
         return accept.has(t.to);
       },
     },
@@ -39,6 +41,7 @@ describe('transfers to and from other nodes (engine side)', () => {
     const engine = await startEngine({ shards: 2, mode: 'max', kindModules: [probeKind] });
     const p = peer(new Set(['far']));
     const remote = engine.attachRemote(p.hooks);
+    await probe(engine, 'first', []); // so that a's slot is not 0
     await probe(engine, 'a', [{ id: 'hero', x: 3 }, { id: 'gem', x: 4 }]);
     remote.setRemoteRealms(['far', 'closed']);
     const reports: { transfers: number; bounced: number }[] = [];
@@ -46,8 +49,10 @@ describe('transfers to and from other nodes (engine side)', () => {
 
     engine.transfer('hero', 'a', 'far');
     await untilTick(engine, 'hero handed over', () => p.taken.length === 1);
-    expect(p.taken[0]).toMatchObject({ from: 'a', to: 'far', entityId: 'hero', entity: { id: 'hero', x: 3 } });
+    expect(p.taken[0]).toMatchObject({ from: 'a', to: 'far', entityId: 'hero', entity: { id: 'hero', x: 3 }, bounced: false });
+    // The source's local tick when it left.
     expect(p.taken[0]!.tick).toBeGreaterThan(0);
+    expect(p.taken[0]!.tick).toBeLessThanOrEqual(engine.get('a').localTick);
     await engine.onControlTick(engine.controlTick + 1);
     expect(await ids(engine, 'a')).toEqual(['gem']);
     expect(reports.reduce((n, r) => n + r.transfers, 0)).toBe(1);
@@ -64,6 +69,14 @@ describe('transfers to and from other nodes (engine side)', () => {
     expect(remote.transferIn('far', 'nowhere', 'orb2', { id: 'orb2' })).toBe(false);
     await untilTick(engine, 'orb in a', () => engine.get('a').entities === 2);
     expect(await ids(engine, 'a')).toEqual(['gem', 'orb']);
+
+    // Handed in to a realm that stops taking anything before the tick closes: it goes back to
+    // the node it came from, marked as bounced.
+    expect(remote.transferIn('far', 'first', 'ore', { id: 'ore' })).toBe(true);
+    const gone = engine.unregister('first');
+    await untilTick(engine, 'ore sent back', () => p.taken.length === 2);
+    await gone;
+    expect(p.taken[1]).toMatchObject({ from: 'far', to: 'far', entityId: 'ore', entity: { id: 'ore' }, bounced: true });
   });
 
   it('a source shard restored from before the entity left does not get it back from the catch-up log', async () => {
