@@ -30,7 +30,6 @@ export class ClusterNode {
   private rpc: Subscription | null = null;
   private readonly onTick = (): void => {
     this.bridge.flush(this.engine.controlTick);
-    this.bridge.deliver(this.remote);
     this.transfers.afterTick();
   };
   private stopped = false;
@@ -82,6 +81,8 @@ export class ClusterNode {
         for (const n of membership.alive()) if (n.node !== opts.nodeId) bridge.queue(n.node, ev);
       },
       transfer: (t, bounced) => transfers.take(t, bounced),
+      // What arrived since the last tick is routed with this one's batch.
+      beforeRoute: () => bridge.deliver(node.remote),
       epochOf: (realmId) => {
         const e = directory.get(realmId);
         return e !== undefined && e.rec.owner === opts.nodeId ? e.rec.epoch : 0;

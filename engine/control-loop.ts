@@ -31,6 +31,8 @@ export interface LoopHooks {
   /** Stopping: the final snapshot to take in the service round, or null to end now. */
   finalRound(): Promise<unknown> | null;
   sink(): RouteSink;
+  /** Just before the round's batch is routed: frames added to the router now go with it. */
+  beforeRoute(): void;
   log(): RouteLog | null;
   /** A stepped engine (time travel's replay): resolves when `round` may be released, with its local
    *  ticks (0: a service round, no simulation); null: release at once with ticksPerControl. */
@@ -150,6 +152,7 @@ export class ControlLoop {
       }
       // Commands queued during the round go in before this round's deliveries (a realm registered now exists when its events arrive).
       io.writeBarrierFrames(true);
+      this.hooks.beforeRoute();
       const routeStart = nowMs();
       const routed = this.router.route(round, this.hooks.sink(), this.hooks.log());
       io.publishDeliveries();

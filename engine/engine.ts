@@ -107,6 +107,7 @@ export class Engine {
       stalled: (round, at) => this.supervisor.stalled(round, at),
       finalRound: () => this.durability.finalSnapshot(),
       sink: () => (this.emitter.listenerCount('routed') > 0 ? observed : sink),
+      beforeRoute: () => this.remote?.beforeRoute(),
       log: () => (this.durability.catchUp ? this.durability.log : null),
       gate: (round) => this.durability.gate(round),
       closed: (info) => this.closeTick(info),

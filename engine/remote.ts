@@ -1,8 +1,9 @@
 // The engine's side of a multi-node multiverse (cluster/ drives it): realms owned by other
 // nodes appear to the shards as directory stubs, so realm code emits to them by id; events a
 // control tick routes to a stub, and every broadcast or selector event of a local source,
-// leave through `peer`; events from other nodes come back in through `inject`, routed at the
-// next control tick after this tick's local frames, in the order they were injected.
+// leave through `peer`; events from other nodes come back in through `inject` (the peer calls it
+// from `beforeRoute`), routed in the current control tick after its local frames, in the order
+// they were injected.
 import { ErrorCode, TickverseError } from '../protocol/errors.js';
 import { EXTERNAL_SOURCE, FrameHeader, FrameKind, TargetKind } from '../protocol/frames.js';
 import { buildFrame } from './barrier-queue.js';
@@ -27,6 +28,8 @@ export interface RemotePeer {
   fanout(ev: RemoteEvent): void;
   /** The epoch under which this node owns `realmId` (0: not owned here). */
   epochOf(realmId: string): number;
+  /** Just before this node routes a control tick's batch: what arrived from other nodes goes in now (inject), routed with it. */
+  beforeRoute?(): void;
   /** An entity routed to a realm another node owns; `bounced`: one that came from there and could not land here. True when taken. */
   transfer(t: TransferOut, bounced: boolean): boolean;
 }
@@ -64,6 +67,11 @@ export class Remote {
       addIds.push(id);
     }
     if (addSlots.length + remove.length > 0) this.io.toAll(FrameKind.DIRECTORY, encodeBody(FrameKind.DIRECTORY, { addSlots, addIds, remove }), true);
+  }
+
+  /** Called by the control loop right before it routes a batch. */
+  beforeRoute(): void {
+    this.peer.beforeRoute?.();
   }
 
   isRemote(realmId: string): boolean {
