@@ -159,9 +159,9 @@ export class Transfers implements SnapshotExtras {
   }
 
   async outbox(realmId: string, host: Uint8Array, returned: ReadonlySet<string>): Promise<RemoteTransfer[]> {
-    // Entities that left before the state was taken may still be on their way to the router:
-    // after the next control tick closes, every one of them is in `out`.
-    await this.nextTick();
+    // Entities that left before the state was taken came through the ring before its reply, so
+    // they are in `out` or in the router's batch: in that case, after the next close they are in `out`.
+    if (this.engine.transfersPending > 0) await this.nextTick();
     for (const a of this.arriving.values()) if (a.routed && a.t.to === realmId) fault('transfer-routed');
     const mine = [...this.out.values()].filter((o) => o.t.from === realmId && !returned.has(o.t.id));
     if (mine.length === 0) return [];

@@ -125,6 +125,8 @@ export class Engine {
   }
 
   get startedAt(): number { return this.started; } // prettier-ignore
+  /** Entity transfers read from the shards and not routed yet (they are at the next control tick's close). */
+  get transfersPending(): number { return this.router.pendingTransfers; } // prettier-ignore
   get shardCount(): number { return this.options.shards; } // prettier-ignore
 
   /** What the last start recovered from the data directory (null: nothing to recover). */

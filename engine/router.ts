@@ -48,12 +48,18 @@ export class Router {
   private offsets = new Uint32Array(1024);
   private lengths = new Uint32Array(1024);
   private count = 0;
+  private transfersIn = 0;
   private readonly delivered: number[] = [];
 
   constructor(private readonly table: RouteTable) {}
 
   get pending(): number {
     return this.count;
+  }
+
+  /** TRANSFER frames in the batch not routed yet. */
+  get pendingTransfers(): number {
+    return this.transfersIn;
   }
 
   /** Copies an EVENT or TRANSFER frame (`bytes[offset, offset+length)`) into the batch; `orderAs` sorts it as that source. */
@@ -65,6 +71,7 @@ export class Router {
       this.lengths = grow(this.lengths, this.count + 1);
     }
     this.arena.set(bytes.subarray(offset, offset + length), this.used);
+    if (bytes[offset + FrameHeader.KIND] === FrameKind.TRANSFER) this.transfersIn++;
     const source = orderAs ?? (bytes[offset + FrameHeader.SOURCE]! | (bytes[offset + FrameHeader.SOURCE + 1]! << 8) | (bytes[offset + FrameHeader.SOURCE + 2]! << 16)) + bytes[offset + FrameHeader.SOURCE + 3]! * 2 ** 24;
     this.keys[this.count] = source * ORDER + (this.count % ORDER);
     this.offsets[this.count] = this.used;
@@ -96,6 +103,7 @@ export class Router {
     log?.add(controlTick, arena, this.used, starts, lengths);
     this.count = 0;
     this.used = 0;
+    this.transfersIn = 0;
     return r;
   }
 
