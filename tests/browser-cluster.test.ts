@@ -45,6 +45,10 @@ describe.skipIf(natsServerPath === null)('dashboard: nodes of a multiverse', () 
     const rows = await page.$$eval('#node-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
     expect(rows.map((r) => r[0])).toEqual(['web-a (this node)', 'web-b']);
     expect(rows[1]![1]).toBe(`http://127.0.0.1:${b.gateway.port}`);
+    // An entity handed from on-a (this node) to on-b (web-b): this node's counters say so.
+    await a.cluster.input('on-a', 'p', { set: { id: 'hero', x: 1, y: 1 } });
+    await a.cluster.input('on-a', 'p', { transfer: { id: 'hero', to: 'on-b' } });
+    await page.waitForFunction(() => document.getElementById('node-stats')?.textContent?.startsWith('This node: 1 entity transferred out, 0 in, 0 in flight'), null, { timeout: 20_000 });
     await screenshot(page, 'dashboard-nodes');
     // A single-node server: no Nodes panel.
     const single = new Engine({ shards: 1 });
