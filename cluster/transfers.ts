@@ -231,6 +231,13 @@ export class Transfers implements SnapshotExtras {
   }
 
   private retry(): void {
+    // Arrivals for a realm another node owns now: its new owner restored it from a snapshot
+    // without them, and the source's retry goes there.
+    for (const [id, a] of this.arriving) {
+      if (this.directory.get(a.t.to)?.rec.owner === this.node) continue;
+      this.arriving.delete(id);
+      answer(a, { r: 'elsewhere' });
+    }
     for (const [id, o] of this.out) {
       // Moved to another node by failover: that node restored this outbox from the snapshot.
       if (this.directory.get(o.t.from)?.rec.owner !== this.node) {
