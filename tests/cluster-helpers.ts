@@ -1,12 +1,10 @@
-// Engine node processes for the scale-out tests: `node dist/gateway/cli.js` (what `npm start`
-// runs) with TICKVERSE_NATS_URL set, on port 0 on loopback; the bound URL is read from the log.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Engine node processes for the scale-out tests (bench/cluster/node-process.ts: `node
+// dist/gateway/cli.js` on port 0) with TICKVERSE_NATS_URL set, killed after each test.
+import type { ChildProcess } from 'node:child_process';
 import { afterEach } from 'vitest';
+import { spawnNode } from '../bench/cluster/node-process.js';
 import type { ClusterStats } from '../protocol/cluster.js';
 import { TOKEN, getJson, until } from './gateway-helpers.js';
-
-const cli = fileURLToPath(new URL('../dist/gateway/cli.js', import.meta.url));
 
 export interface NodeProc {
   id: string;
@@ -21,40 +19,21 @@ afterEach(() => {
 });
 
 export async function startNode(natsUrl: string, id: string, env: NodeJS.ProcessEnv = {}): Promise<NodeProc> {
-  const proc = spawn(process.execPath, [cli], {
-    env: {
-      ...process.env,
+  const n = await spawnNode(
+    id,
+    {
       TICKVERSE_NATS_URL: natsUrl,
       TICKVERSE_NODE_ID: id,
-      TICKVERSE_PORT: '0',
-      TICKVERSE_HOST: '127.0.0.1',
       TICKVERSE_TOKEN: TOKEN,
       TICKVERSE_DEMO: '0',
-      TICKVERSE_LOG_FORMAT: 'json',
       TICKVERSE_LEASE_MS: '1500',
       TICKVERSE_SHARDS: '1',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(proc);
-  const log: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    proc.stdout!.on('data', (b: Buffer) => {
-      buf += b.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        log.push(line);
-        if (line.includes('tickverse is up')) resolve((JSON.parse(line) as { url: string }).url.replace('localhost', '127.0.0.1').replace(/\/$/, ''));
-      }
-    });
-    proc.stderr!.on('data', (b: Buffer) => log.push(b.toString()));
-    proc.once('exit', (code) => reject(new Error(`node ${id} exited (${code}): ${log.join('\n')}`)));
-  });
-  return { id, url, proc, log };
+    Infinity,
+    (p) => void procs.push(p),
+  );
+  return { id, url: n.url, proc: n.proc, log: n.log };
 }
 
 export interface Health {

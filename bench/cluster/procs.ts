@@ -2,16 +2,15 @@
 // port (own store directory) and engine node processes (`node dist/gateway/cli.js`, what
 // `npm start` runs) on port 0; plus CPU time of a process from /proc. The nats-server part is
 // shared with the tests (./nats-server.ts).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NatsServer, natsServerPath } from './nats-server.js';
+import { spawnNode } from './node-process.js';
 
 export const TOKEN = 'bench-cluster-token-0123456789';
 export const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-const cli = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
 // From dist/bench/cluster/ the fixture is in the source tree (tsc does not copy .mjs files).
 const probeKind = new URL('../../../bench/fixtures/cluster-probe-kind.mjs', import.meta.url).href;
 
@@ -68,39 +67,20 @@ export const ENGINE_ENV = { TICKVERSE_MODE: 'realtime', TICKVERSE_TICK_HZ: '50',
 
 /** An engine node; `natsUrl` null = a single node without NATS (no data directory either). */
 export async function startNode(natsUrl: string | null, id: string, env: NodeJS.ProcessEnv = {}): Promise<EngineNode> {
-  const p = spawn(process.execPath, [cli], {
-    env: {
-      ...process.env,
+  const n = await spawnNode(
+    id,
+    {
       ...(natsUrl === null ? { TICKVERSE_DATA_DIR: 'none' } : { TICKVERSE_NATS_URL: natsUrl, TICKVERSE_NODE_ID: id }),
-      TICKVERSE_PORT: '0',
-      TICKVERSE_HOST: '127.0.0.1',
       TICKVERSE_TOKEN: TOKEN,
       TICKVERSE_DEMO: '0',
-      TICKVERSE_LOG_FORMAT: 'json',
       TICKVERSE_KINDS: probeKind,
       ...ENGINE_ENV,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const pid = track(p);
-  const log: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    p.stdout!.on('data', (b: Buffer) => {
-      buf += b.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (log.length < 200) log.push(line);
-        if (line.includes('tickverse is up')) resolve((JSON.parse(line) as { url: string }).url.replace('localhost', '127.0.0.1').replace(/\/$/, ''));
-      }
-    });
-    p.stderr!.on('data', (b: Buffer) => log.length < 200 && log.push(b.toString()));
-    p.once('exit', (code) => reject(new Error(`node ${id} exited (${code}): ${log.join('\n')}`)));
-  });
-  return { proc: p, pid, id, url, log };
+    200,
+    (p) => void track(p),
+  );
+  return { proc: n.proc, pid: n.proc.pid ?? 0, id, url: n.url, log: n.log };
 }
 
 export function kill(p: ChildProcess): Promise<void> {
