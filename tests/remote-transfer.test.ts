@@ -100,3 +100,27 @@ describe('transfers to and from other nodes (engine side)', () => {
     expect(p.taken.length).toBe(1);
   });
 });
+
+describe('a realm exported between a transfer request and its control tick', () => {
+  it('carries the transfer: the adopting engine hands the entity over at its first round end', async () => {
+    // Long rounds (10 local ticks at 20 Hz: 0.5 s): the export lands mid-round, after the request.
+    const opts = { shards: 1, mode: 'realtime' as const, tickHz: 20, ticksPerControl: 10, kindModules: [probeKind] };
+    const src = await startEngine(opts);
+    await probe(src, 'a', [{ id: 'hero' }, { id: 'gem' }]);
+    await probe(src, 'b', []);
+    src.transfer('hero', 'a', 'b');
+    // The request goes in at the next barrier; once that round runs, export a mid-round.
+    await src.onControlTick(src.controlTick + 1);
+    const { host, hash } = await src.exportRealm('a');
+    await untilTick(src, 'hero moved in the source engine', () => src.get('b').entities === 1, 5);
+    expect(await ids(src, 'a')).toEqual(['gem']);
+
+    const dst = await startEngine(opts);
+    await probe(dst, 'b', []);
+    const adopted = await dst.adopt({ realm_id: 'a', game_id: 'remote', kind: 'probe', params: {} }, host, hash);
+    expect(adopted.hashMatches).toBe(true);
+    await untilTick(dst, 'hero moved in the adopting engine', () => dst.get('b').entities === 1, 5);
+    expect(await ids(dst, 'a')).toEqual(['gem']);
+    expect(await ids(dst, 'b')).toEqual(['hero']);
+  });
+});

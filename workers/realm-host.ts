@@ -39,6 +39,8 @@ export interface HostSnapshot {
   eventsIn?: number;
   eventsOut?: number;
   dropped?: number;
+  /** Transfers asked for in the current round, which leave at its end (present only when there are some). */
+  outgoing?: { entity: string; to: string }[];
 }
 
 type Queued = { event: RealmEvent } | { input: PlayerInput };
@@ -140,6 +142,7 @@ export class RealmHost {
         this.eventsIn = snap.eventsIn ?? 0;
         this.eventsOut = snap.eventsOut ?? 0;
         this.dropped = snap.dropped ?? 0;
+        if (snap.outgoing !== undefined) this.outgoing.push(...snap.outgoing);
         this.rng = new SeededRandom(snap.rng);
         this.data = this.kind.restore(snap.data);
       } else {
@@ -338,6 +341,8 @@ export class RealmHost {
       eventsIn: this.eventsIn,
       eventsOut: this.eventsOut,
       dropped: this.dropped,
+      // Taken mid-round, the state still holds entities asked to leave at the round's end.
+      ...(this.outgoing.length > 0 ? { outgoing: this.outgoing.map((o) => ({ ...o })) } : {}),
     };
   }
 
