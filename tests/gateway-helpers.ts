@@ -7,6 +7,7 @@ import { TickverseClient, type ClientOptions } from '../client/index.js';
 import { NodeWebSocket, type NodeWebSocketOptions } from '../client/node-ws.js';
 import { decode, encode } from '../client/codec.js';
 import type { ServerMessage } from '../protocol/wire.js';
+import { httpJson, pollUntil } from '../bench/cluster/poll.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 
@@ -47,16 +48,8 @@ export async function adminClient(stack: Stack, options: Partial<ClientOptions> 
   return client(stack, { token: TOKEN, ...options });
 }
 
-/** Polls `check` on each event-loop turn (and every few ms) until it holds; fails naming `what` after `ms`. */
-export async function until<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Polls `check` every few ms until it holds; fails naming `what` after `ms`. */
+export const until = <T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 10_000): Promise<T> => pollUntil(what, check, ms, 5);
 
 export interface CloseEvent {
   code: number;
@@ -156,16 +149,6 @@ export class RawClient {
   }
 }
 
-export async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body };
-}
+export const getJson = httpJson;
 
 export const bearerHeader = { authorization: `Bearer ${TOKEN}` };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NatsServer, natsServerPath } from './nats-server.js';
 import { spawnNode } from './node-process.js';
+import { httpJson, pollUntil } from './poll.js';
 
 export const TOKEN = 'bench-cluster-token-0123456789';
 export const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -108,26 +109,8 @@ export function procCpuMs(pid: number): number | null {
 }
 
 /** Polls `check` every `everyMs` until it holds; throws naming `what` after `ms`. */
-export async function until<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 20_000, everyMs = 10): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export const until = <T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 20_000, everyMs = 10): Promise<T> => pollUntil(what, check, ms, everyMs);
 
-export async function http(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
-  const r = await fetch(url, init);
-  const text = await r.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: r.status, body };
-}
+export const http = httpJson;
 
 export const post = (url: string, body: unknown): Promise<{ status: number; body: unknown }> => http(url, { method: 'POST', headers: auth, body: JSON.stringify(body) });
