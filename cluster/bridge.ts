@@ -1,8 +1,9 @@
 // Cross-node events on NATS subjects: what a control tick routes to other nodes is batched
 // per destination node and published once after the tick closes; what arrives is held until
 // this node's next control tick closes, then injected just before that tick's batch is routed
-// (so it goes with it), in (source node, source control tick, source realm, sequence) order. Events from a stale owner (epoch below the directory's) and
-// repeats of a (source, sequence) already delivered are dropped.
+// (so it goes with it), in (source node, source control tick, source realm, sequence) order.
+// Events from a stale owner (epoch below the directory's) and repeats of a (source, sequence)
+// already delivered are dropped.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { decode, encode } from '../protocol/codec.js';
 import type { EventBatch, RemoteEvent } from '../protocol/cluster.js';

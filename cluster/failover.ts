@@ -11,7 +11,7 @@ import type { RealmRegistration } from '../protocol/realm.js';
 import type { Directory, DirEntry } from './directory.js';
 import type { Membership } from './membership.js';
 import { chooseNode, ownedCounts } from './placement.js';
-import type { RealmSnapshot, ClusterStore } from './store.js';
+import type { ClusterStore, RealmSnapshot, StoredSnapshot } from './store.js';
 import type { RemoteTransfer } from '../protocol/cluster.js';
 
 /** What a realm's snapshot carries besides its state (cluster/transfers.ts provides it). */
@@ -122,7 +122,7 @@ export class Failover {
   private async writeSnapshot(realmId: string): Promise<RealmSnapshot | null> {
     const e = this.directory.get(realmId);
     if (e === undefined || e.rec.owner !== this.node || this.membership.isFenced) return null;
-    if (this.engine.list().find((r) => r.realmId === realmId)?.state !== 'running') return null;
+    if (this.engine.find(realmId)?.state !== 'running') return null;
     // Read before the query: every input given to the engine (and every transfer routed in) before it is in the snapshot.
     const journalSeq = this.applied.get(realmId) ?? 0;
     const pre = this.extras?.before(realmId) ?? { landed: [], returned: new Set<string>() };
@@ -174,7 +174,7 @@ export class Failover {
   }
 
   /** The realm's last snapshot, rewritten at once under this node's name: a late write from the old owner fails from here on. */
-  private async claimSnapshot(realmId: string): Promise<{ snap: RealmSnapshot; revision: number } | null> {
+  private async claimSnapshot(realmId: string): Promise<StoredSnapshot | null> {
     for (;;) {
       const stored = await this.store.snapshot(realmId);
       if (stored === null) {
@@ -202,7 +202,7 @@ export class Failover {
   private async restore(realmId: string, reg: RealmRegistration, from: DirEntry, won: DirEntry, started: number): Promise<void> {
     const stored = await this.claimSnapshot(realmId);
     const snap = stored?.snap ?? null;
-    if (this.engine.list().some((r) => r.realmId === realmId)) await this.engine.unregister(realmId);
+    if (this.engine.find(realmId) !== undefined) await this.engine.unregister(realmId);
     this.extras?.restore(realmId, snap);
     const restored = snap === null ? null : await this.engine.adopt(reg, snap.host, snap.hash);
     if (snap === null) await this.engine.register(reg);

@@ -266,7 +266,7 @@ export class Transfers implements SnapshotExtras {
     const dest = this.directory.get(t.to);
     if (dest === undefined) return Promise.resolve({ r: 'refused', reason: `unknown realm "${t.to}"` });
     if (dest.rec.owner !== this.node || this.membership.isFenced) return Promise.resolve({ r: 'elsewhere' });
-    const state = this.engine.list().find((r) => r.realmId === t.to)?.state;
+    const state = this.engine.find(t.to)?.state;
     if (state === undefined) return Promise.resolve({ r: 'elsewhere' }); // being adopted here
     if (state !== 'running' && state !== 'paused') return Promise.resolve({ r: 'refused', reason: `realm "${t.to}" is ${state}` });
     if (!this.remote().transferIn(t.from, t.to, t.entityId, t.entity)) return Promise.resolve({ r: 'elsewhere' });

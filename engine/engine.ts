@@ -263,6 +263,12 @@ export class Engine {
     return this.realms.info(this.realms.registry.require(realmId));
   }
 
+  /** The realm's info, or undefined when this engine has no such realm (get() throws). */
+  find(realmId: string): RealmInfo | undefined {
+    const rec = this.realms.registry.find(realmId);
+    return rec === undefined ? undefined : this.realms.info(rec);
+  }
+
   pause(realmId: string): Promise<RealmInfo> {
     return this.lifecycle(realmId, 'pause');
   }

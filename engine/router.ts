@@ -135,7 +135,7 @@ export class Router {
       if (flag === TransferFlag.AWAY) continue;
       const shard = this.table.shardOf(dest);
       if (only(dest) && shard >= 0) {
-        sink.deliver(shard, frames, at, length, FrameKind.DELIVER_TRANSFER, view.getUint8(at + FrameHeader.FLAGS), dest, controlTick);
+        sink.deliver(shard, frames, at, length, FrameKind.DELIVER_TRANSFER, flag, dest, controlTick);
         r.deliveries++;
       }
     }

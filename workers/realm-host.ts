@@ -3,7 +3,7 @@
 import { RealmStateCode } from '../protocol/realm.js';
 import { ErrorCode, TickverseError, isTickverseError } from '../protocol/errors.js';
 import type { Stat7, Stat7Selector } from '../protocol/stat7.js';
-import type { AddRealmPayload } from '../protocol/shard-messages.js';
+import type { AddRealmPayload, TransferOutPayload } from '../protocol/shard-messages.js';
 import { fnv1a, fnv1aBytes } from '../protocol/frames.js';
 import { SeededRandom } from './random.js';
 import { decode, encode } from '../protocol/codec.js';
@@ -40,7 +40,7 @@ export interface HostSnapshot {
   eventsOut?: number;
   dropped?: number;
   /** Transfers asked for in the current round, which leave at its end (present only when there are some). */
-  outgoing?: { entity: string; to: string }[];
+  outgoing?: TransferOutPayload[];
 }
 
 type Queued = { event: RealmEvent } | { input: PlayerInput };
@@ -83,7 +83,7 @@ export class RealmHost {
   /** Players that sent inputs lately (realms with cells), so a new watch knows whose cells to report. */
   private readonly players = new Set<string>();
   /** Transfers asked for during the round; carried out at its end. */
-  readonly outgoing: { entity: string; to: string }[] = [];
+  readonly outgoing: TransferOutPayload[] = [];
   private rng: SeededRandom;
   private data: unknown;
   private readonly queue: Queued[] = [];
